@@ -1,0 +1,37 @@
+# Two commands on a fresh machine: `make demo` and `make test`. Both install first.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: install test test-fast demo lint lock clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+test: install
+	$(PY) -m ruff check .
+	$(PY) -m pytest
+
+test-fast: install
+	$(PY) -m pytest -m "not slow"
+
+demo: install
+	$(PY) notebooks/demo.py
+
+lint: install
+	$(PY) -m ruff check .
+
+# Re-pin every dependency (run after changing pyproject.toml's dependencies).
+lock:
+	rm -rf /tmp/lo-lock-venv && $(PYTHON) -m venv /tmp/lo-lock-venv
+	/tmp/lo-lock-venv/bin/pip install --quiet '.[dev]'
+	/tmp/lo-lock-venv/bin/pip freeze --exclude lo-jupyter > constraints.txt
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache
