@@ -5,10 +5,10 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from lo_server.store.mongo import MongoStore
-from lo_server.store.sqlite import SqliteStore
 from pymongo import MongoClient
 
+from lo_server.store.mongo import MongoStore
+from lo_server.store.sqlite import SqliteStore
 from tests.mongo_server import start_mongo_server, stop_mongo_server
 
 

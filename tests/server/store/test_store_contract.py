@@ -11,9 +11,9 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+
 from lo_server.store.mongo import MongoStore
 from lo_server.store.sqlite import SqliteStore
-
 from tests.mongo_server import free_port
 
 RICH_DOC = {

@@ -1,0 +1,116 @@
+"""Artifact files: one directory per artifact under DATA_DIR/artifacts.
+
+Tables are Parquet (see tables.py), raw downloads stay bytes, Python objects are cloudpickled
+and Keras models use the native `.keras` format. Every write goes to a temporary file in the
+same directory and is published with an atomic rename, so a reader never sees half a file.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+
+import cloudpickle
+
+# format name -> file name inside the artifact's directory
+FILES = {
+    "parquet": "data.parquet",
+    "binary": "file.bin",
+    "pickle": "object.pkl",
+    "keras": "model.keras",
+}
+
+
+def artifact_dir(root: Path, name: str) -> Path:
+    return Path(root) / name
+
+
+def artifact_file(root: Path, name: str, fmt: str) -> Path:
+    return artifact_dir(root, name) / FILES[fmt]
+
+
+@contextmanager
+def atomic_path(dest: Path):
+    """Yield a temporary path beside `dest`; if the block succeeds, flush it to disk and
+    rename it onto `dest`, so readers see the old file or the whole new one, never a part."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=".tmp-", suffix=dest.suffix)
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        fd = os.open(tmp, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, dest)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def publish(root: Path, name: str, fmt: str, keep_only: bool = True) -> Path:
+    """Path of the artifact's current file; with keep_only, files of other formats go."""
+    path = artifact_file(root, name, fmt)
+    if keep_only and path.parent.exists():
+        for other in FILES.values():
+            if other != path.name:
+                (path.parent / other).unlink(missing_ok=True)
+    return path
+
+
+def save_object(root: Path, name: str, obj) -> str:
+    """Store a Python result; return its format. DataFrames become tables."""
+    import pandas as pd
+
+    if isinstance(obj, pd.DataFrame):
+        from lo_server import tables
+
+        dest = artifact_file(root, name, "parquet")
+        tables.table_to_parquet(obj, dest)
+        publish(root, name, "parquet")
+        return "parquet"
+    if _is_keras_model(obj):
+        dest = artifact_file(root, name, "keras")
+        with atomic_path(dest) as tmp:
+            obj.save(tmp)  # tmp ends in .keras, which Keras 3 requires
+        publish(root, name, "keras")
+        return "keras"
+    dest = artifact_file(root, name, "pickle")
+    with atomic_path(dest) as tmp, open(tmp, "wb") as out:
+        cloudpickle.dump(obj, out)
+    publish(root, name, "pickle")
+    return "pickle"
+
+
+def load_object(root: Path, name: str, fmt: str):
+    """The Python value of an artifact, as user code sees it through a `$name` reference."""
+    path = artifact_file(root, name, fmt)
+    if fmt == "parquet":
+        import pandas as pd
+
+        return pd.read_parquet(path)
+    if fmt == "binary":
+        return open(path, "rb")  # upstream functions receive generic datasets as binary files
+    if fmt == "keras":
+        import keras
+
+        return keras.models.load_model(path)
+    with open(path, "rb") as src:
+        return cloudpickle.load(src)
+
+
+def remove(root: Path, name: str) -> None:
+    shutil.rmtree(artifact_dir(root, name), ignore_errors=True)
+
+
+def _is_keras_model(obj) -> bool:
+    module = type(obj).__module__
+    if not (module.startswith("keras") or module.startswith("tensorflow")):
+        return False
+    import keras
+
+    return isinstance(obj, keras.Model)

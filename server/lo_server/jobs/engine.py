@@ -1,0 +1,276 @@
+"""Jobs on Dask: durable before they are submitted, explicit terminal states, recovery on start.
+
+The engine is the only writer of job state. Every transition goes through `_transition`,
+which refuses to move a job out of a terminal state, so late or duplicate signals (a result
+arriving after a cancel, a "running" event after the result) change nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+import uuid
+from collections.abc import Callable
+
+import dask
+from distributed import Client, LocalCluster
+from distributed.client import Future
+
+from lo_server.config import Settings, scrub_secrets
+from lo_server.events import EventBus
+from lo_server.jobs import runner
+from lo_server.store.base import TERMINAL_STATUSES, Store
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 2  # the first run plus one resubmission after an interrupted server
+WATCHDOG_INTERVAL = 0.25
+
+
+def now() -> float:
+    return round(time.time(), 6)
+
+
+class Engine:
+    def __init__(self, settings: Settings, store: Store, bus: EventBus):
+        self.settings = settings
+        self.store = store
+        self.bus = bus
+        # task name -> hook(job, summary) called once when a job of that task ends
+        self.hooks: dict[str, Callable[[dict, dict], None]] = {}
+        self.cluster: LocalCluster | None = None
+        self.client: Client | None = None
+        self._futures: dict[str, Future] = {}
+        self._deadlines: dict[str, float] = {}
+        self._workers: dict[str, str] = {}
+        self._lock = threading.RLock()
+        self._closing = threading.Event()
+
+    # ---- lifecycle -------------------------------------------------------------------------
+    def start(self) -> None:
+        """Connect to Dask (or start the embedded cluster), then recover unfinished jobs."""
+        dask.config.set({"distributed.scheduler.allowed-failures": 0})
+        scrub_secrets()
+        if self.settings.dask_scheduler:
+            self.client = Client(self.settings.dask_scheduler, timeout=30)
+        else:
+            self.cluster = LocalCluster(
+                n_workers=self.settings.workers,
+                threads_per_worker=1,
+                processes=True,
+                host="127.0.0.1",
+                dashboard_address=None,
+                memory_limit=self.settings.worker_memory,
+                silence_logs=logging.WARNING,
+            )
+            self.client = Client(self.cluster)
+        self.client.subscribe_topic(runner.EVENT_TOPIC, self._on_worker_event)
+        threading.Thread(target=self._watchdog, name="lo-watchdog", daemon=True).start()
+        self.recover()
+
+    def worker_pids(self) -> list[int]:
+        """PIDs of the embedded workers (to clean up after a server killed with -9)."""
+        if self.cluster is None or self.client is None:
+            return []
+        return sorted(self.client.run(os.getpid).values())
+
+    def close(self) -> None:
+        self._closing.set()
+        if self.client is not None:
+            self.client.close()
+        if self.cluster is not None:
+            self.cluster.close()
+
+    def recover(self) -> None:
+        """Resubmit each job a previous server left unfinished, once; fail it the second time."""
+        for job in self.store.active_jobs():
+            if job.get("attempts", 0) >= MAX_ATTEMPTS:
+                self._transition(job["id"], "failed", error={
+                    "message": f"interrupted: the server stopped while this job was "
+                               f"{job['status']}, and it had already been resubmitted once",
+                })
+            else:
+                log.info("resubmitting interrupted job %s (%s)", job["id"], job["name"])
+                self._set(job, {"status": "queued"}, {"progress": _progress(0, "resubmitted")})
+                self._dispatch(job)
+
+    # ---- submitting ------------------------------------------------------------------------
+    def submit(self, name: str, task: str, spec: dict, timeout: float | None = None) -> dict:
+        """Record the job (queued) for artifact `name`, then hand it to Dask."""
+        job = {
+            "id": uuid.uuid4().hex,
+            "name": name,
+            "task": task,
+            "spec": spec,
+            "status": "queued",
+            "attempts": 0,
+            "timeout": float(timeout or self.settings.job_timeout),
+            "createdAt": now(),
+        }
+        self.store.create_job(job)
+        self._set(job, {}, {
+            "status": "queued", "finished": False, "jobId": job["id"], "error": None,
+            "progress": _progress(0, "queued"), "startedAt": None, "finishedAt": None,
+            "durationSeconds": None,
+        })
+        self._dispatch(job)
+        return job
+
+    def _dispatch(self, job: dict) -> None:
+        attempt = job.get("attempts", 0) + 1
+        job = self.store.update_job(job["id"], {"attempts": attempt})
+        try:
+            future = self.client.submit(
+                runner.run_job, job["id"], attempt, job["task"], job["spec"],
+                str(self.settings.artifacts_dir), self.settings.max_output_chars,
+                key=f"lo-{job['id']}-{attempt}", pure=False,
+            )
+        except Exception as exc:  # scheduler unreachable: the job fails, the request does not
+            self._transition(job["id"], "failed", error=runner.describe_error(exc))
+            return
+        with self._lock:
+            self._futures[job["id"]] = future
+        future.add_done_callback(lambda f, j=job["id"], a=attempt: self._on_done(j, a, f))
+
+    # ---- signals from Dask -----------------------------------------------------------------
+    def _on_done(self, job_id: str, attempt: int, future: Future) -> None:
+        with self._lock:
+            if self._futures.get(job_id) is future:
+                del self._futures[job_id]
+        if future.status == "cancelled":
+            self._transition(job_id, "failed", attempt=attempt,
+                             error={"message": "the job was dropped by the Dask scheduler"})
+        elif future.status == "error":
+            self._transition(job_id, "failed", attempt=attempt, error=_dask_error(future))
+        else:
+            summary = future.result()
+            if summary["ok"]:
+                self._transition(job_id, "finished", attempt=attempt, summary=summary)
+            else:
+                self._transition(job_id, "failed", attempt=attempt, summary=summary,
+                                 error=summary["error"])
+
+    def _on_worker_event(self, event) -> None:
+        _, msg = event
+        with self._lock:
+            job = self.store.get_job(msg.get("job", ""))
+            if not job or job["attempts"] != msg.get("attempt") or _terminal(job):
+                return
+            if msg.get("status") == "running" and job["status"] == "queued":
+                started = now()
+                self._workers[job["id"]] = msg.get("worker")
+                self._deadlines[job["id"]] = time.monotonic() + job["timeout"]
+                self._set(job, {"status": "running", "startedAt": started},
+                          {"status": "running", "startedAt": started,
+                           "progress": _progress(0, "running")})
+            elif "progress" in msg:
+                self._set(job, {}, {"progress": _progress(msg["progress"], msg["message"])})
+
+    # ---- stopping --------------------------------------------------------------------------
+    def cancel(self, job_id: str) -> bool:
+        """Cancel a queued or running job; False if it had already ended."""
+        return self._stop(job_id, "cancelled", {"message": "cancelled by request"})
+
+    def _stop(self, job_id: str, status: str, error: dict) -> bool:
+        with self._lock:
+            if not self._transition(job_id, status, error=error):
+                return False
+            future = self._futures.pop(job_id, None)
+            worker = self._workers.pop(job_id, None)
+        if future is not None:
+            key = future.key
+            future.cancel()
+            worker = worker or self._worker_running(key)
+        if worker:  # user code cannot be interrupted inside a thread: restart its process
+            threading.Thread(target=self._restart_worker, args=(worker,), daemon=True).start()
+        return True
+
+    def _worker_running(self, key) -> str | None:
+        try:
+            for address, keys in self.client.processing().items():
+                if key in keys:
+                    return address
+        except Exception:  # noqa: BLE001 - best effort while the scheduler is busy
+            return None
+        return None
+
+    def _restart_worker(self, address: str) -> None:
+        try:
+            self.client.restart_workers([address], timeout=120, raise_for_error=False)
+        except Exception as exc:  # noqa: BLE001 - a restart failure must not kill the server
+            log.warning("could not restart worker %s: %s", address, exc)
+
+    def _watchdog(self) -> None:
+        while not self._closing.wait(WATCHDOG_INTERVAL):
+            expired = [j for j, t in list(self._deadlines.items()) if time.monotonic() > t]
+            for job_id in expired:
+                job = self.store.get_job(job_id)
+                limit = job["timeout"] if job else 0
+                self._stop(job_id, "failed", {
+                    "message": f"timed out after {limit:g} s (the job's time limit)"})
+
+    # ---- state -----------------------------------------------------------------------------
+    def _transition(self, job_id: str, status: str, attempt: int | None = None,
+                    summary: dict | None = None, error: dict | None = None) -> bool:
+        """Move a job to a terminal state once; run the task's hook before publishing it."""
+        with self._lock:
+            job = self.store.get_job(job_id)
+            if job is None or _terminal(job):
+                return False
+            if attempt is not None and job["attempts"] != attempt:
+                return False  # a result from an earlier attempt
+            self._deadlines.pop(job_id, None)
+            self._workers.pop(job_id, None)
+            summary = summary or {"ok": status == "finished", "output": "", "error": error}
+            hook = self.hooks.get(job["task"])
+            if hook is not None:
+                try:
+                    hook(job, {**summary, "status": status})
+                except Exception:  # noqa: BLE001 - a hook failure must not leave the job open
+                    log.exception("hook for job %s failed", job_id)
+            ended = now()
+            started = job.get("startedAt") or job["createdAt"]
+            artifact = {
+                "status": status, "finished": status == "finished", "error": error,
+                "finishedAt": ended, "durationSeconds": round(ended - started, 6),
+                **(summary.get("metadata") or {}),
+            }
+            if status == "finished":
+                artifact["progress"] = _progress(1, "finished")
+            self._set(job, {"status": status, "finishedAt": ended, "error": error}, artifact)
+            return True
+
+    def _set(self, job: dict, job_fields: dict, artifact_fields: dict) -> None:
+        if job_fields:
+            self.store.update_job(job["id"], job_fields)
+        doc = self.store.update_artifact(job["name"], artifact_fields)
+        if doc is not None:
+            self.bus.publish({
+                "name": job["name"], "type": doc.get("type"), "jobId": job["id"],
+                "status": doc.get("status"), "finished": doc.get("finished"),
+                "progress": doc.get("progress"), "error": doc.get("error"),
+            })
+
+
+def _terminal(job: dict) -> bool:
+    return job["status"] in TERMINAL_STATUSES
+
+
+def _progress(fraction: float, message: str) -> dict:
+    return {"fraction": float(fraction), "message": message}
+
+
+def _dask_error(future: Future) -> dict:
+    exc = future.exception()
+    if type(exc).__name__ == "KilledWorker":
+        return {"message": "the worker process died while running this job (it exited, "
+                           "crashed or went over its memory limit)"}
+    error = runner.describe_error(exc)
+    tb = future.traceback()
+    if tb is not None:
+        import traceback
+
+        error["traceback"] = "".join(traceback.format_exception(type(exc), exc, tb))
+    return error

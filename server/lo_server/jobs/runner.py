@@ -1,0 +1,189 @@
+"""Code that runs inside a Dask worker: one entry point, `run_job`, and the tasks it runs.
+
+A task reads its inputs from artifact files, does its work, writes its output artifact and
+returns a small summary; it never touches the metadata store. Whatever happens inside, the
+summary says so (`ok`, `error` with the traceback, captured `output`), so the server can
+record why a job failed.
+"""
+
+from __future__ import annotations
+
+import io
+import linecache
+import os
+import sys
+import threading
+import time
+import traceback
+from pathlib import Path
+
+from lo_server import artifacts, fetch, refs, tables
+
+EVENT_TOPIC = "lo-jobs"
+PROGRESS_INTERVAL = 0.2  # seconds between progress events of one job
+
+
+class _CapturedOutput(io.StringIO):
+    """A job's stdout, cut at `limit` characters with a note saying how much was dropped."""
+
+    def __init__(self, limit: int):
+        super().__init__()
+        self.limit = limit
+        self.dropped = 0
+
+    def write(self, text: str) -> int:
+        room = self.limit - self.tell()
+        if room < len(text):
+            self.dropped += len(text) - max(room, 0)
+            text = text[: max(room, 0)]
+        return super().write(text) if text else 0
+
+    def text(self) -> str:
+        note = f"\n[output truncated: {self.dropped} more characters]" if self.dropped else ""
+        return self.getvalue() + note
+
+
+class _ThreadStdout(io.TextIOBase):
+    """sys.stdout replacement: each job thread writes to its own buffer, others pass through."""
+
+    def __init__(self, fallback):
+        self.fallback = fallback
+        self.local = threading.local()
+
+    def write(self, text: str) -> int:
+        target = getattr(self.local, "buffer", None) or self.fallback
+        return target.write(text)
+
+    def flush(self) -> None:
+        (getattr(self.local, "buffer", None) or self.fallback).flush()
+
+    def isatty(self) -> bool:
+        return False
+
+
+_install_lock = threading.Lock()
+
+
+def _thread_stdout() -> _ThreadStdout:
+    with _install_lock:
+        if not isinstance(sys.stdout, _ThreadStdout):
+            sys.stdout = _ThreadStdout(sys.stdout)
+        return sys.stdout
+
+
+class JobContext:
+    """What a task gets besides its spec: where artifacts live and how to report progress."""
+
+    def __init__(self, job_id: str, attempt: int, artifacts: Path, emit):
+        self.job_id = job_id
+        self.attempt = attempt
+        self.artifacts = Path(artifacts)
+        self._emit = emit
+        self._last_progress = 0.0
+
+    def progress(self, fraction: float, message: str = "") -> None:
+        """Report progress (0..1) to the server; calls closer than 0.2 s apart are merged."""
+        fraction = min(max(float(fraction), 0.0), 1.0)
+        now = time.monotonic()
+        if fraction < 1.0 and now - self._last_progress < PROGRESS_INTERVAL:
+            return
+        self._last_progress = now
+        self._emit({"progress": fraction, "message": str(message)[:500]})
+
+
+def _emitter(job_id: str, attempt: int):
+    try:
+        from distributed import get_worker
+
+        worker = get_worker()
+    except ValueError:  # not in a worker (direct calls in tests)
+        return lambda msg: None, None
+
+    def emit(msg: dict) -> None:
+        worker.log_event(EVENT_TOPIC, {"job": job_id, "attempt": attempt, **msg})
+
+    return emit, worker.address
+
+
+def run_job(job_id: str, attempt: int, task: str, spec: dict, artifacts: str,
+            max_output: int = 1_000_000) -> dict:
+    """Run one task and summarise it; never raises for errors in the task itself."""
+    emit, address = _emitter(job_id, attempt)
+    emit({"status": "running", "worker": address})
+    stdout = _thread_stdout()
+    output = _CapturedOutput(max_output)
+    stdout.local.buffer = output
+    context = JobContext(job_id, attempt, Path(artifacts), emit)
+    try:
+        metadata = TASKS[task](context, spec)
+        return {"ok": True, "metadata": metadata or {}, "output": output.text()}
+    except (Exception, SystemExit) as exc:
+        return {"ok": False, "output": output.text(), "error": describe_error(exc)}
+    finally:
+        stdout.local.buffer = None
+
+
+def describe_error(exc: BaseException) -> dict:
+    """Message and traceback, starting at the user's code rather than at this module."""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None and tb.tb_frame.f_code.co_filename in (
+            __file__, refs.__file__):
+        tb = tb.tb_next
+    tb = "".join(traceback.format_exception(type(exc), exc, tb))
+    return {"message": f"{type(exc).__name__}: {exc}", "traceback": tb}
+
+
+def run_function(context: JobContext, spec: dict) -> dict:
+    """A Function job: one namespace (so `global` and top-level helpers both work)."""
+    code = spec["code"]
+    if spec.get("codeUrl"):
+        code = fetch.download_text(spec["codeUrl"])
+    namespace = refs.resolve(spec["params"], lambda n, f: artifacts.load_object(
+        context.artifacts, n, f))
+    namespace.update({"__name__": "__lo_function__", "progress": context.progress})
+    filename = f"<function {spec['name']}>"
+    linecache.cache[filename] = (len(code), None, code.splitlines(True), filename)  # tracebacks
+    exec(compile(code, filename, "exec"), namespace)  # noqa: S102
+    if "response" not in namespace:
+        raise KeyError("the function did not assign a top-level `response` (use response = None)")
+    fmt = artifacts.save_object(context.artifacts, spec["name"], namespace["response"])
+    return _describe_output(context.artifacts, spec["name"], fmt)
+
+
+def run_ingest(context: JobContext, spec: dict) -> dict:
+    """A Dataset job: download (or take an upload), then store CSV as Parquet or keep bytes."""
+    name = spec["name"]
+    folder = artifacts.artifact_dir(context.artifacts, name)
+    folder.mkdir(parents=True, exist_ok=True)
+    source = Path(spec["upload"]) if spec.get("upload") else None
+    try:
+        if source is None:
+            source = folder / ".download"
+            fetch.download(spec["url"], source, spec["maxBytes"], spec["timeout"],
+                           context.progress)
+        if spec["kind"] == "generic":
+            with artifacts.atomic_path(artifacts.artifact_file(context.artifacts, name,
+                                                               "binary")) as tmp:
+                os.replace(source, tmp)
+            return {"format": "binary", "bytes": os.path.getsize(
+                artifacts.artifact_file(context.artifacts, name, "binary"))}
+        dest = artifacts.artifact_file(context.artifacts, name, "parquet")
+        if spec.get("sourceFormat") == "parquet":
+            import pyarrow.parquet as pq
+
+            info = tables.table_to_parquet(pq.read_table(source), dest)
+        else:
+            info = tables.csv_to_parquet(source, dest)
+        return {"format": "parquet", **info}
+    finally:
+        if source is not None:
+            source.unlink(missing_ok=True)
+
+
+def _describe_output(root: Path, name: str, fmt: str) -> dict:
+    if fmt == "parquet":
+        return {"format": fmt, **tables.parquet_info(artifacts.artifact_file(root, name, fmt))}
+    return {"format": fmt}
+
+
+TASKS = {"function": run_function, "ingest": run_ingest}

@@ -1,0 +1,75 @@
+"""The job engine under load and failure, through a real server and its Dask workers."""
+
+import concurrent.futures
+import uuid
+
+import pytest
+
+from tests.mongo_server import start_mongo_server, stop_mongo_server
+from tests.server_process import client, start_server, wait_terminal
+
+
+def test_fifty_concurrent_submissions_all_end_and_none_are_lost(server):
+    names = [f"many_{uuid.uuid4().hex[:6]}_{i}" for i in range(60)]
+
+    def submit(batch):
+        with client(server) as api:
+            for name in batch:
+                response = api.post("/function/python", json={
+                    "name": name, "function": f"print('{name}')\nresponse = '{name}'"})
+                assert response.status_code == 201, response.text
+
+    with concurrent.futures.ThreadPoolExecutor(6) as pool:
+        list(pool.map(submit, [names[i::6] for i in range(6)]))
+    with client(server) as api:
+        for name in names:
+            assert wait_terminal(api, name)["status"] == "finished"
+            runs = api.get(f"/function/python/{name}", params={"skip": 1}).json()["result"]
+            assert [r["functionMessage"] for r in runs] == [f"{name}\n"]
+        listed = {d["name"] for d in api.get("/function/python").json()["result"]}
+        assert set(names) <= listed
+
+
+def test_a_worker_that_dies_fails_its_job_and_the_next_job_runs(api):
+    name = f"exit_{uuid.uuid4().hex[:6]}"
+    api.post("/function/python", json={"name": name, "function": "import os\nos._exit(1)"})
+    doc = wait_terminal(api, name)
+    assert doc["status"] == "failed" and "worker process died" in doc["error"]["message"]
+    after = f"after_{uuid.uuid4().hex[:6]}"
+    api.post("/function/python", json={"name": after, "function": "response = 1"})
+    assert wait_terminal(api, after)["status"] == "finished"
+
+
+@pytest.fixture
+def mongo_url(tmp_path):
+    url, process = start_mongo_server(tmp_path)
+    yield url
+    stop_mongo_server(process)
+
+
+def test_the_server_runs_on_the_mongo_store_and_keeps_its_data(tmp_path, files, mongo_url):
+    env = {"LO_MONGO_URL": mongo_url, "LO_MONGO_DB": "lo_test"}
+    server = start_server(tmp_path / "data", env=env)
+    try:
+        with client(server) as api:
+            url = files.add("mongo.csv", "a,b\n1,2\n3,4\n")
+            api.post("/dataset/csv", json={"datasetName": "table", "datasetURI": url})
+            assert wait_terminal(api, "table")["status"] == "finished"
+            api.post("/function/python", json={"name": "total", "function": "print(len(t))\n"
+                                               "response = None", "functionParameters": {
+                                                   "t": "$table"}})
+            assert wait_terminal(api, "total")["status"] == "finished"
+    finally:
+        server.stop()
+    assert not (tmp_path / "data" / "metadata.sqlite3").exists()
+    again = start_server(tmp_path / "data", env=env)
+    try:
+        with client(again) as api:
+            assert [d["name"] for d in api.get("/artifacts").json()["result"]] == \
+                ["table", "total"]
+            runs = api.get("/function/python/total", params={"skip": 1}).json()["result"]
+            assert runs[0]["functionMessage"] == "2\n"
+            rows = api.get("/dataset/csv/table", params={"skip": 1}).json()["result"]
+            assert rows == [{"a": "1", "b": "2", "_id": 1}, {"a": "3", "b": "4", "_id": 2}]
+    finally:
+        again.stop()
