@@ -97,11 +97,18 @@ class Engine:
                 self._dispatch(job)
 
     # ---- submitting ------------------------------------------------------------------------
-    def submit(self, name: str, task: str, spec: dict, timeout: float | None = None) -> dict:
-        """Record the job (queued) for artifact `name`, then hand it to Dask."""
+    def submit(self, name: str, task: str, spec: dict, timeout: float | None = None,
+               members: list[str] | None = None) -> dict:
+        """Record the job (queued) for artifact `name`, then hand it to Dask.
+
+        `members` lists every artifact the job produces when there are several (Builder: one
+        per classifier); each mirrors the job's state, and a summary's `members` entry
+        ({name: {"ok", "metadata", "error"}}) can finish or fail each one on its own.
+        """
         job = {
             "id": uuid.uuid4().hex,
             "name": name,
+            "members": members or [name],
             "task": task,
             "spec": spec,
             "status": "queued",
@@ -239,23 +246,37 @@ class Engine:
             }
             if status == "finished":
                 artifact["progress"] = _progress(1, "finished")
-            self._set(job, {"status": status, "finishedAt": ended, "error": error}, artifact)
+            members = (summary.get("members") or {}) if status == "finished" else {}
+            self._set(job, {"status": status, "finishedAt": ended, "error": error}, artifact,
+                      {name: _member_fields(result) for name, result in members.items()})
             return True
 
-    def _set(self, job: dict, job_fields: dict, artifact_fields: dict) -> None:
+    def _set(self, job: dict, job_fields: dict, artifact_fields: dict,
+             per_member: dict | None = None) -> None:
+        """Write the job, then each artifact it produces, and publish each change."""
         if job_fields:
             self.store.update_job(job["id"], job_fields)
-        doc = self.store.update_artifact(job["name"], artifact_fields)
-        if doc is not None:
-            self.bus.publish({
-                "name": job["name"], "type": doc.get("type"), "jobId": job["id"],
-                "status": doc.get("status"), "finished": doc.get("finished"),
-                "progress": doc.get("progress"), "error": doc.get("error"),
-            })
+        for name in job.get("members") or [job["name"]]:
+            fields = {**artifact_fields, **(per_member or {}).get(name, {})}
+            doc = self.store.update_artifact(name, fields)
+            if doc is not None:
+                self.bus.publish({
+                    "name": name, "type": doc.get("type"), "jobId": job["id"],
+                    "status": doc.get("status"), "finished": doc.get("finished"),
+                    "progress": doc.get("progress"), "error": doc.get("error"),
+                })
 
 
 def _terminal(job: dict) -> bool:
     return job["status"] in TERMINAL_STATUSES
+
+
+def _member_fields(result: dict) -> dict:
+    """One member's own outcome inside a finished multi-artifact job."""
+    fields = dict(result.get("metadata") or {})
+    if not result.get("ok", True):
+        fields.update(status="failed", finished=False, error=result.get("error"))
+    return fields
 
 
 def _progress(fraction: float, message: str) -> dict:
