@@ -30,3 +30,11 @@ def wait_terminal(api: httpx.Client, name: str, timeout: float = 60) -> dict:
         assert response.status_code == 408, response.text
         if time.monotonic() >= deadline:
             raise AssertionError(f"{name} did not end within {timeout} s")
+
+
+def rss_mib(pid: int) -> float:
+    """Resident memory of a process, from /proc."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no VmRSS for pid {pid}")

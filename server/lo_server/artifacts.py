@@ -103,6 +103,14 @@ def load_object(root: Path, name: str, fmt: str):
         return cloudpickle.load(src)
 
 
+def remove_temporaries(root: Path) -> int:
+    """Delete half-written files left by a worker killed mid-write; return how many."""
+    stale = list(Path(root).glob("*/.tmp-*")) + list(Path(root).glob("*/.download"))
+    for path in stale:
+        path.unlink(missing_ok=True)
+    return len(stale)
+
+
 def remove(root: Path, name: str) -> None:
     shutil.rmtree(artifact_dir(root, name), ignore_errors=True)
 

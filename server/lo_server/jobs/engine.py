@@ -18,6 +18,7 @@ import dask
 from distributed import Client, LocalCluster
 from distributed.client import Future
 
+from lo_server import artifacts
 from lo_server.config import Settings, scrub_secrets
 from lo_server.events import EventBus
 from lo_server.jobs import runner
@@ -44,18 +45,24 @@ class Engine:
         self.client: Client | None = None
         self._futures: dict[str, Future] = {}
         self._deadlines: dict[str, float] = {}
-        self._workers: dict[str, str] = {}
+        self._workers: dict[str, str] = {}  # job id -> address of the worker running it
         self._lock = threading.RLock()
         self._closing = threading.Event()
 
     # ---- lifecycle -------------------------------------------------------------------------
     def start(self) -> None:
         """Connect to Dask (or start the embedded cluster), then recover unfinished jobs."""
-        dask.config.set({"distributed.scheduler.allowed-failures": 0})
+        dask.config.set({
+            # a job whose worker dies fails at once instead of being retried elsewhere
+            "distributed.scheduler.allowed-failures": 0,
+            # one task per worker thread at a time: stopping a worker stops only its own job
+            "distributed.scheduler.worker-saturation": 1.0,
+        })
         scrub_secrets()
         if self.settings.dask_scheduler:
             self.client = Client(self.settings.dask_scheduler, timeout=30)
-        else:
+        else:  # our own workers: nothing can be writing yet, so leftovers are garbage
+            artifacts.remove_temporaries(self.settings.artifacts_dir)
             self.cluster = LocalCluster(
                 n_workers=self.settings.workers,
                 threads_per_worker=1,
@@ -181,17 +188,20 @@ class Engine:
         return self._stop(job_id, "cancelled", {"message": "cancelled by request"})
 
     def _stop(self, job_id: str, status: str, error: dict) -> bool:
+        """End a job's state first, then its work: a queued task is cancelled; a running
+        one's worker process exits (a thread cannot be interrupted). The future stays held
+        until that worker is gone, so Dask cannot hand the busy worker a new task meanwhile."""
         with self._lock:
+            worker = self._workers.get(job_id)
             if not self._transition(job_id, status, error=error):
                 return False
-            future = self._futures.pop(job_id, None)
-            worker = self._workers.pop(job_id, None)
+            future = self._futures.get(job_id)
         if future is not None:
-            key = future.key
-            future.cancel()
-            worker = worker or self._worker_running(key)
-        if worker:  # user code cannot be interrupted inside a thread: restart its process
-            threading.Thread(target=self._restart_worker, args=(worker,), daemon=True).start()
+            worker = worker or self._worker_running(future.key)
+            if worker is None:
+                future.cancel()
+        if worker:
+            self._stop_worker(worker)
         return True
 
     def _worker_running(self, key) -> str | None:
@@ -203,11 +213,13 @@ class Engine:
             return None
         return None
 
-    def _restart_worker(self, address: str) -> None:
+    def _stop_worker(self, address: str) -> None:
+        """The worker exits at once and its nanny starts a fresh one (Dask's own restart
+        leaves the restarted worker unable to take tasks after a cancelled one)."""
         try:
-            self.client.restart_workers([address], timeout=120, raise_for_error=False)
-        except Exception as exc:  # noqa: BLE001 - a restart failure must not kill the server
-            log.warning("could not restart worker %s: %s", address, exc)
+            self.client.run(runner.exit_worker, workers=[address], wait=False)
+        except Exception as exc:  # noqa: BLE001 - the worker may already be gone
+            log.warning("could not stop worker %s: %s", address, exc)
 
     def _watchdog(self) -> None:
         while not self._closing.wait(WATCHDOG_INTERVAL):

@@ -117,10 +117,17 @@ def run_job(job_id: str, attempt: int, task: str, spec: dict, artifacts: str,
     try:
         metadata = TASKS[task](context, spec)
         return {"ok": True, "metadata": metadata or {}, "output": output.text()}
-    except (Exception, SystemExit) as exc:
+    except BaseException as exc:  # noqa: BLE001 - SystemExit, KeyboardInterrupt: the job's
+        # own doing (signals reach only the worker's main thread, never this one)
         return {"ok": False, "output": output.text(), "error": describe_error(exc)}
     finally:
         stdout.local.buffer = None
+
+
+async def exit_worker() -> None:
+    """Run on a worker's event loop by the server to stop the job the worker runs; its
+    nanny starts a fresh worker. (A coroutine, so that Client.run(wait=False) accepts it.)"""
+    os._exit(1)
 
 
 def describe_error(exc: BaseException) -> dict:
