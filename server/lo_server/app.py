@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 
 from lo_server import __version__
@@ -50,7 +51,8 @@ def create_app(settings: Settings) -> FastAPI:
                   openapi_url=None, docs_url=None, redoc_url=None)
     app.state.settings = settings
 
-    api = APIRouter(prefix=API_PREFIX, dependencies=[Depends(require_token)])
+    api = APIRouter(prefix=API_PREFIX, dependencies=[Depends(require_token)],
+                    responses=ERROR_RESPONSES)
     for module in (dataset, function, observe):
         api.include_router(module.router)
     app.include_router(observe.events_router, prefix=API_PREFIX)
@@ -59,6 +61,21 @@ def create_app(settings: Settings) -> FastAPI:
     _add_error_handlers(app)
     app.add_middleware(BodyLimit, settings=settings)
     return app
+
+
+class ErrorBody(BaseModel):
+    result: str = Field(description="what is wrong, in words")
+
+
+ERROR_RESPONSES = {code: {"model": ErrorBody, "description": text} for code, text in (
+    (400, "malformed request: bad JSON, a missing, unknown or mistyped field"),
+    (401, "missing or wrong token"),
+    (404, "no such artifact or route"),
+    (406, "a value that cannot be used: bad name, URL, reference, code or query"),
+    (408, "the observed artifact did not end in time"),
+    (409, "the name is taken, or the artifact is in use or not running"),
+    (413, "request body too large"),
+)}
 
 
 def _add_meta_routes(app: FastAPI) -> None:
