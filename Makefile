@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install test test-fast demo lint lock clean
+.PHONY: install test test-fast demo bench reliability lint lock clean
 
 install: $(STAMP)
 
@@ -23,6 +23,14 @@ test-fast: install
 
 demo: install
 	$(PY) notebooks/demo.py
+
+# Every benchmark against its baseline, side by side; results in bench/results/latest.json.
+bench: install
+	cd bench && ../$(PY) run_all.py
+
+# The reliability suite alone, with its heavy variants (more jobs, more crashes).
+reliability: install
+	LO_RELIABILITY_SCALE=4 $(PY) -m pytest tests/reliability
 
 lint: install
 	$(PY) -m ruff check .
