@@ -15,14 +15,16 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 
 from lo_server import __version__
-from lo_server.api import dataset, function, observe
+from lo_server.api import dataset, function, notebooks, observe
 from lo_server.api.deps import require_token, require_token_or_query
 from lo_server.config import Settings
 from lo_server.context import Context
 from lo_server.errors import ApiError
 from lo_server.events import EventBus
+from lo_server.jobs.clock import Clock
 from lo_server.jobs.engine import Engine
 from lo_server.services import function as function_service
+from lo_server.services import notebooks as notebooks_service
 from lo_server.services.artifacts import API_PREFIX
 from lo_server.store.base import open_store
 
@@ -40,9 +42,12 @@ def create_app(settings: Settings) -> FastAPI:
         engine.hooks["function"] = function_service.record_execution(ctx)
         await anyio.to_thread.run_sync(engine.start)
         app.state.ctx = ctx
+        clock = Clock(lambda now: notebooks_service.fire_due(ctx, now))
+        clock.start()
         try:
             yield
         finally:
+            clock.stop()
             await anyio.to_thread.run_sync(engine.close)
             store.close()
 
@@ -53,7 +58,7 @@ def create_app(settings: Settings) -> FastAPI:
 
     api = APIRouter(prefix=API_PREFIX, dependencies=[Depends(require_token)],
                     responses=ERROR_RESPONSES)
-    for module in (dataset, function, observe):
+    for module in (dataset, function, observe, notebooks):
         api.include_router(module.router)
     app.include_router(observe.events_router, prefix=API_PREFIX)
     app.include_router(api)

@@ -21,6 +21,7 @@ FILES = {
     "binary": "file.bin",
     "pickle": "object.pkl",
     "keras": "model.keras",
+    "ipynb": "notebook.ipynb",  # executed shared notebooks
 }
 
 

@@ -18,6 +18,7 @@ import traceback
 from pathlib import Path
 
 from lo_server import artifacts, fetch, refs, tables
+from lo_server.jobs import notebook
 
 EVENT_TOPIC = "lo-jobs"
 PROGRESS_INTERVAL = 0.2  # seconds between progress events of one job
@@ -194,3 +195,4 @@ def _describe_output(root: Path, name: str, fmt: str) -> dict:
 
 
 TASKS = {"function": run_function, "ingest": run_ingest}
+TASKS["notebook"] = notebook.run_notebook  # shared-notebook runs (nbclient)

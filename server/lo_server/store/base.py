@@ -50,6 +50,17 @@ class Store(Protocol):
     def active_jobs(self) -> list[dict]:
         """Jobs whose status is queued or running, oldest first."""
 
+    # Records: small documents of other kinds (shared notebooks, schedules), keyed per kind.
+    def put_record(self, kind: str, key: str, doc: dict) -> None:
+        """Insert or replace; a replaced record keeps its place in the listing order."""
+
+    def get_record(self, kind: str, key: str) -> dict | None: ...
+
+    def list_records(self, kind: str) -> list[dict]:
+        """Every record of that kind, in order of first insertion."""
+
+    def delete_record(self, kind: str, key: str) -> bool: ...
+
     def close(self) -> None: ...
 
 

@@ -44,10 +44,12 @@ class MongoStore:
         self._executions = database["executions"]
         self._jobs = database["jobs"]
         self._counters = database["counters"]
+        self._records = database["records"]
         # No index on doc.parents: nx-27017 (the test server) then stops matching array elements.
         self._artifacts.create_index([("seq", ASCENDING)])
         self._executions.create_index([("name", ASCENDING), ("number", ASCENDING)], unique=True)
         self._jobs.create_index([("seq", ASCENDING)])
+        self._records.create_index([("kind", ASCENDING), ("seq", ASCENDING)])
 
     def _next(self, counter: str) -> int:
         """Atomically increment and return a named counter (1 on first use)."""
@@ -138,6 +140,30 @@ class MongoStore:
     def active_jobs(self) -> list[dict]:
         query = {"doc.status": {"$in": list(ACTIVE_STATUSES)}}
         return [found["doc"] for found in self._jobs.find(query).sort("seq", ASCENDING)]
+
+    # Records
+
+    def put_record(self, kind: str, key: str, doc: dict) -> None:
+        _check(doc)
+        record_id = f"{kind}/{key}"
+        if self._records.update_one({"_id": record_id}, {"$set": {"doc": doc}}).matched_count:
+            return
+        try:
+            self._records.insert_one({"_id": record_id, "kind": kind,
+                                      "seq": self._next("records"), "doc": doc})
+        except DuplicateKeyError:  # inserted meanwhile by another caller: replace its doc
+            self._records.update_one({"_id": record_id}, {"$set": {"doc": doc}})
+
+    def get_record(self, kind: str, key: str) -> dict | None:
+        found = self._records.find_one({"_id": f"{kind}/{key}"}, {"doc": 1})
+        return found["doc"] if found else None
+
+    def list_records(self, kind: str) -> list[dict]:
+        return [found["doc"] for found in
+                self._records.find({"kind": kind}).sort("seq", ASCENDING)]
+
+    def delete_record(self, kind: str, key: str) -> bool:
+        return self._records.delete_one({"_id": f"{kind}/{key}"}).deleted_count > 0
 
     def close(self) -> None:
         self._client.close()

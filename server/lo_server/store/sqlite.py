@@ -23,6 +23,9 @@ CREATE TABLE IF NOT EXISTS executions (
     PRIMARY KEY (name, number));
 CREATE TABLE IF NOT EXISTS jobs (
     id TEXT PRIMARY KEY, status TEXT, seq INTEGER NOT NULL, doc TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS records (
+    kind TEXT NOT NULL, key TEXT NOT NULL, seq INTEGER NOT NULL, doc TEXT NOT NULL,
+    PRIMARY KEY (kind, key));
 CREATE INDEX IF NOT EXISTS artifacts_seq ON artifacts (seq);
 CREATE INDEX IF NOT EXISTS jobs_status ON jobs (status, seq);
 """
@@ -170,6 +173,32 @@ class SqliteStore:
             f"SELECT doc FROM jobs WHERE status IN ({marks}) ORDER BY seq", ACTIVE_STATUSES
         )
         return [json.loads(text) for (text,) in rows]
+
+    # Records
+
+    def put_record(self, kind: str, key: str, doc: dict) -> None:
+        text = _dump(doc)
+        with self._write() as conn:
+            conn.execute(
+                "INSERT INTO records (kind, key, seq, doc) VALUES "
+                "(?, ?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM records), ?) "
+                "ON CONFLICT (kind, key) DO UPDATE SET doc = excluded.doc",
+                (kind, key, text),
+            )
+
+    def get_record(self, kind: str, key: str) -> dict | None:
+        rows = self._read("SELECT doc FROM records WHERE kind = ? AND key = ?", (kind, key))
+        return json.loads(rows[0][0]) if rows else None
+
+    def list_records(self, kind: str) -> list[dict]:
+        rows = self._read("SELECT doc FROM records WHERE kind = ? ORDER BY seq", (kind,))
+        return [json.loads(text) for (text,) in rows]
+
+    def delete_record(self, kind: str, key: str) -> bool:
+        with self._write() as conn:
+            deleted = conn.execute(
+                "DELETE FROM records WHERE kind = ? AND key = ?", (kind, key)).rowcount
+        return deleted > 0
 
     def close(self) -> None:
         with self._lock:

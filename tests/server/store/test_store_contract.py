@@ -247,6 +247,36 @@ def test_data_survives_close_and_reopen(open_store):
     assert store.create_artifact("old", {}) is False
 
 
+# Records
+
+
+def test_records_are_kept_per_kind_in_first_insertion_order(store):
+    store.put_record("notebook", "b", {"name": "b", "versions": [1]})
+    store.put_record("notebook", "a", {"name": "a"})
+    store.put_record("schedule", "a", {"id": "a", "cron": "* * * * *"})
+    store.put_record("notebook", "b", {"name": "b", "versions": [1, 2]})
+    assert store.list_records("notebook") == [{"name": "b", "versions": [1, 2]},
+                                              {"name": "a"}]
+    assert store.get_record("schedule", "a") == {"id": "a", "cron": "* * * * *"}
+    assert store.get_record("schedule", "b") is None
+    assert store.delete_record("notebook", "b") is True
+    assert store.delete_record("notebook", "b") is False
+    assert store.list_records("notebook") == [{"name": "a"}]
+    assert store.list_records("nothing") == []
+
+
+def test_concurrent_puts_of_one_record_leave_one(store):
+    def put(i):
+        store.put_record("schedule", "same", {"i": i})
+
+    threads = [threading.Thread(target=put, args=(i,)) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(store.list_records("schedule")) == 1
+
+
 # Backend specifics
 
 
