@@ -21,8 +21,11 @@ FILES = {
     "binary": "file.bin",
     "pickle": "object.pkl",
     "keras": "model.keras",
+    "npy": "array.npy",  # NumPy arrays without Python objects inside
+    "png": "plot.png",  # explore plots; the plotted data sits beside them as PLOT_DATA
     "ipynb": "notebook.ipynb",  # executed shared notebooks
 }
+PLOT_DATA = "plot.json"
 
 
 def artifact_dir(root: Path, name: str) -> Path:
@@ -80,6 +83,14 @@ def save_object(root: Path, name: str, obj) -> str:
             obj.save(tmp)  # tmp ends in .keras, which Keras 3 requires
         publish(root, name, "keras")
         return "keras"
+    if _is_plain_array(obj):
+        import numpy as np
+
+        dest = artifact_file(root, name, "npy")
+        with atomic_path(dest) as tmp, open(tmp, "wb") as out:
+            np.save(out, obj, allow_pickle=False)
+        publish(root, name, "npy")
+        return "npy"
     dest = artifact_file(root, name, "pickle")
     with atomic_path(dest) as tmp, open(tmp, "wb") as out:
         cloudpickle.dump(obj, out)
@@ -100,6 +111,14 @@ def load_object(root: Path, name: str, fmt: str):
         import keras
 
         return keras.models.load_model(path)
+    if fmt == "npy":
+        import numpy as np
+
+        return np.load(path, allow_pickle=False)
+    if fmt == "png":  # a plot is referenced by the data it shows
+        import json
+
+        return json.loads((path.parent / PLOT_DATA).read_text())
     with open(path, "rb") as src:
         return cloudpickle.load(src)
 
@@ -114,6 +133,16 @@ def remove_temporaries(root: Path) -> int:
 
 def remove(root: Path, name: str) -> None:
     shutil.rmtree(artifact_dir(root, name), ignore_errors=True)
+
+
+def _is_plain_array(obj) -> bool:
+    """A NumPy array that .npy holds without pickling (no Python objects inside)."""
+    module = type(obj).__module__
+    if module != "numpy":
+        return False
+    import numpy as np
+
+    return type(obj) is np.ndarray and not obj.dtype.hasobject
 
 
 def _is_keras_model(obj) -> bool:

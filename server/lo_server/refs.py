@@ -18,7 +18,8 @@ REF = "__lo_ref__"
 EXPR = "__lo_expr__"
 _REFERENCE = re.compile(r"^\$+([A-Za-z0-9_.-]+)$")
 # modules an expression may use without importing them
-EXPRESSION_MODULES = ("tensorflow", "keras", "sklearn", "numpy", "pandas", "math")
+EXPRESSION_MODULES = ("tensorflow", "keras", "sklearn", "numpy", "pandas", "math", "scipy",
+                      "optuna")
 
 
 def plan(params: dict, lookup: Callable[[str], dict | None]) -> tuple[dict, list[str]]:

@@ -89,7 +89,10 @@ def _rows(ctx: Context, doc: dict, skip: int, limit: int, filters: dict) -> list
         if doc.get("format") != "parquet" or not doc.get("finished"):
             return []
         path = artifacts.artifact_file(ctx.settings.artifacts_dir, doc["name"], "parquet")
-        return tables.read_page(path, skip, limit, filters)
+        rows = tables.read_page(path, skip, limit, filters)
+        if doc.get("type") == "explore/histogram":  # upstream: one field per document
+            rows = [{k: v for k, v in row.items() if v is not None} for row in rows]
+        return rows
     runs = [run for run in ctx.store.list_executions(doc["name"]) if query.matches(run, filters)]
     return runs[skip:skip + limit]
 

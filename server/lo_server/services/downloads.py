@@ -1,0 +1,121 @@
+"""Downloads: any finished artifact's content as a file (upstream had no way to get one).
+
+The stored file is sent as it is (the server never unpickles user objects); only a table
+asked for as CSV is converted, into a temporary file the response deletes once sent.
+
+| artifact holds        | formats (the first is the default)             |
+|-----------------------|------------------------------------------------|
+| a table               | parquet, csv (+ png, json for a histogram)     |
+| an array              | npy (+ parquet, csv: a table with its index)   |
+| a Keras model         | keras                                          |
+| another Python object | pickle                                         |
+| a generic dataset     | binary (the downloaded bytes)                  |
+| an explore plot       | png, json (the plotted data)                   |
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from lo_server import artifacts
+from lo_server.context import Context
+from lo_server.errors import Conflict, Invalid, NotFound
+from lo_server.ml.steps import TABLE_FILE
+from lo_server.services import artifacts as common
+
+MEDIA_TYPES = {
+    "parquet": "application/vnd.apache.parquet", "csv": "text/csv",
+    "npy": "application/x-npy", "keras": "application/octet-stream",
+    "pickle": "application/python-pickle", "binary": "application/octet-stream",
+    "png": "image/png", "json": "application/json", "ipynb": "application/x-ipynb+json",
+}
+STALE_SECONDS = 24 * 3600
+SUFFIXES = {"parquet": ".parquet", "csv": ".csv", "npy": ".npy", "keras": ".keras",
+            "pickle": ".pkl", "binary": "", "png": ".png", "json": ".json", "ipynb": ".ipynb"}
+
+
+@dataclass
+class Download:
+    path: Path
+    format: str
+    filename: str
+    temporary: bool = False
+
+    @property
+    def media_type(self) -> str:
+        return MEDIA_TYPES[self.format]
+
+
+def prepare(ctx: Context, name: str, fmt: str | None = None) -> Download:
+    doc = common.get(ctx, name)
+    status = doc.get("status", "finished" if doc.get("finished") else "queued")
+    if status != "finished":
+        raise Conflict(f"{name!r} is {status}: it can be downloaded once it is finished")
+    files = available(ctx, doc)
+    if not files:
+        raise NotFound(f"{name!r} has no stored content to download")
+    fmt = fmt or next(iter(files))
+    if fmt not in files:
+        raise Invalid(f"invalid format {fmt!r} for {name!r} (a {doc.get('type')}): use "
+                      f"{', '.join(files)}")
+    filename = f"{name}{SUFFIXES[fmt]}"
+    if fmt == "csv":
+        return Download(_to_csv(ctx, files["csv"], name), fmt, filename, temporary=True)
+    return Download(files[fmt], fmt, filename)
+
+
+def available(ctx: Context, doc: dict) -> dict[str, Path]:
+    """format -> the file it is served from (csv: the table it is converted from)."""
+    root, name, stored = ctx.settings.artifacts_dir, doc["name"], doc.get("format")
+    if stored not in artifacts.FILES:
+        return {}
+    main = artifacts.artifact_file(root, name, stored)
+    if not main.exists():
+        return {}
+    files = {stored: main}
+    folder = main.parent
+    if stored == "parquet":
+        files["csv"] = main
+    if stored == "npy" and (folder / TABLE_FILE).exists():
+        files["parquet"] = files["csv"] = folder / TABLE_FILE
+    image = artifacts.artifact_file(root, name, "png")
+    if image.exists():
+        files["png"] = image
+        if (folder / artifacts.PLOT_DATA).exists():
+            files["json"] = folder / artifacts.PLOT_DATA
+    return files
+
+
+def _to_csv(ctx: Context, source: Path, name: str) -> Path:
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+    import pyarrow.parquet as pq
+
+    folder = ctx.settings.data_dir / "downloads"
+    folder.mkdir(parents=True, exist_ok=True)
+    _remove_stale(folder)
+    dest = folder / f"{uuid.uuid4().hex}.csv"
+    try:
+        parquet = pq.ParquetFile(source)
+        with pcsv.CSVWriter(dest, parquet.schema_arrow) as writer:
+            for batch in parquet.iter_batches(batch_size=64 * 1024):
+                writer.write_batch(batch)
+    except (pa.ArrowException, ValueError) as exc:
+        dest.unlink(missing_ok=True)
+        raise Invalid(f"{name!r} cannot be written as CSV ({exc}); download it as "
+                      "parquet") from None
+    return dest
+
+
+def _remove_stale(folder: Path) -> None:
+    """CSV files a response did not get to delete (the server stopped while sending)."""
+    limit = time.time() - STALE_SECONDS
+    for path in folder.glob("*.csv"):
+        try:
+            if path.stat().st_mtime < limit:
+                path.unlink()
+        except OSError:  # another request removed it first
+            pass
