@@ -27,6 +27,17 @@ def api(server):
 
 
 @pytest.fixture(scope="session")
+def spark_server(tmp_path_factory):
+    """One server for the Builder tests (its API and the upstream client's Titanic example):
+    one worker, so every Builder job reuses one Spark session; no token, which the upstream
+    client cannot send."""
+    proc = start_server(tmp_path_factory.mktemp("lo-spark"), "--no-auth", "--workers", "1",
+                        env={"LO_SPARK_MASTER": "local[2]", "LO_SPARK_SHUFFLE_PARTITIONS": "2"})
+    yield proc
+    proc.stop()
+
+
+@pytest.fixture(scope="session")
 def files(tmp_path_factory):
     """A directory served over http://127.0.0.1:<port>/ (datasets without the network)."""
     root = tmp_path_factory.mktemp("served")

@@ -15,7 +15,18 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 
 from lo_server import __version__
-from lo_server.api import dataset, function, notebooks, observe
+from lo_server.api import (
+    artifacts,
+    builder,
+    dataset,
+    executor,
+    explore,
+    function,
+    model,
+    notebooks,
+    observe,
+    transform,
+)
 from lo_server.api.deps import require_token, require_token_or_query
 from lo_server.config import Settings
 from lo_server.context import Context
@@ -23,8 +34,11 @@ from lo_server.errors import ApiError
 from lo_server.events import EventBus
 from lo_server.jobs.clock import Clock
 from lo_server.jobs.engine import Engine
+from lo_server.services import executor as executor_service
 from lo_server.services import function as function_service
+from lo_server.services import model as model_service
 from lo_server.services import notebooks as notebooks_service
+from lo_server.services import toolkit_steps
 from lo_server.services.artifacts import API_PREFIX
 from lo_server.store.base import open_store
 
@@ -40,6 +54,9 @@ def create_app(settings: Settings) -> FastAPI:
         engine = Engine(settings, store, bus)
         ctx = Context(settings, store, engine, bus)
         engine.hooks["function"] = function_service.record_execution(ctx)
+        engine.hooks["model"] = model_service.record_execution(ctx)
+        engine.hooks["method"] = executor_service.record_execution(ctx)
+        engine.hooks["toolkit"] = toolkit_steps.record_execution(ctx)
         await anyio.to_thread.run_sync(engine.start)
         app.state.ctx = ctx
         clock = Clock(lambda now: notebooks_service.fire_due(ctx, now))
@@ -58,7 +75,8 @@ def create_app(settings: Settings) -> FastAPI:
 
     api = APIRouter(prefix=API_PREFIX, dependencies=[Depends(require_token)],
                     responses=ERROR_RESPONSES)
-    for module in (dataset, function, observe, notebooks):
+    for module in (dataset, function, observe, builder, transform, explore, model, executor,
+                   artifacts, notebooks):
         api.include_router(module.router)
     app.include_router(observe.events_router, prefix=API_PREFIX)
     app.include_router(api)

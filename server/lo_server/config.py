@@ -31,6 +31,9 @@ class Settings:
     worker_memory: str = "auto"
     job_timeout: float = 3600.0
     spark_master: str = "local[*]"
+    spark_driver_memory: str = "1g"
+    spark_shuffle_partitions: int = 4
+    spark_ui: bool = False
     max_body_bytes: int = 16 * 1024 * 1024
     max_upload_bytes: int = 4 * 1024**3
     max_download_bytes: int = 4 * 1024**3
@@ -64,6 +67,16 @@ class Settings:
             raise ValueError("job timeout must be positive")
 
 
+def boolean(raw: str) -> bool:
+    """An on/off variable: 1/true/yes/on or 0/false/no/off."""
+    value = raw.strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"{raw!r} is not on or off")
+
+
 _ENV = {
     "data_dir": ("LO_DATA_DIR", Path),
     "token": ("LO_TOKEN", str),
@@ -74,6 +87,9 @@ _ENV = {
     "worker_memory": ("LO_WORKER_MEMORY", str),
     "job_timeout": ("LO_JOB_TIMEOUT", float),
     "spark_master": ("LO_SPARK_MASTER", str),
+    "spark_driver_memory": ("LO_SPARK_DRIVER_MEMORY", str),
+    "spark_shuffle_partitions": ("LO_SPARK_SHUFFLE_PARTITIONS", int),
+    "spark_ui": ("LO_SPARK_UI", boolean),
     "host": ("LO_HOST", str),
     "port": ("LO_PORT", int),
 }

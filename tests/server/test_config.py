@@ -52,3 +52,15 @@ def test_every_variable_is_documented_in_the_readme():
     readme = (Path(__file__).parents[2] / "README.md").read_text()
     for variable, _ in config.describe():
         assert variable in readme, variable
+
+
+def test_spark_settings_come_from_the_environment():
+    settings = config.from_env({"LO_SPARK_MASTER": "spark://h:7077", "LO_SPARK_UI": "on",
+                                "LO_SPARK_DRIVER_MEMORY": "2g",
+                                "LO_SPARK_SHUFFLE_PARTITIONS": "8"})
+    assert (settings.spark_master, settings.spark_ui, settings.spark_driver_memory,
+            settings.spark_shuffle_partitions) == ("spark://h:7077", True, "2g", 8)
+    assert config.from_env({"LO_SPARK_UI": "0"}).spark_ui is False
+    assert config.Settings().spark_ui is False
+    with pytest.raises(ValueError, match="LO_SPARK_UI='maybe' is not a valid boolean"):
+        config.from_env({"LO_SPARK_UI": "maybe"})

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from lo_server import artifacts, fetch, refs, tables
 from lo_server.jobs import notebook
+from lo_server.ml import spark, steps, tabular
 
 EVENT_TOPIC = "lo-jobs"
 PROGRESS_INTERVAL = 0.2  # seconds between progress events of one job
@@ -116,8 +117,11 @@ def run_job(job_id: str, attempt: int, task: str, spec: dict, artifacts: str,
     stdout.local.buffer = output
     context = JobContext(job_id, attempt, Path(artifacts), emit)
     try:
-        metadata = TASKS[task](context, spec)
-        return {"ok": True, "metadata": metadata or {}, "output": output.text()}
+        metadata = dict(TASKS[task](context, spec) or {})
+        summary = {"ok": True, "metadata": metadata, "output": output.text()}
+        if "members" in metadata:  # a job with several artifacts: each one's own outcome
+            summary["members"] = metadata.pop("members")
+        return summary
     except BaseException as exc:  # noqa: BLE001 - SystemExit, KeyboardInterrupt: the job's
         # own doing (signals reach only the worker's main thread, never this one)
         return {"ok": False, "output": output.text(), "error": describe_error(exc)}
@@ -194,5 +198,9 @@ def _describe_output(root: Path, name: str, fmt: str) -> dict:
     return {"format": fmt}
 
 
-TASKS = {"function": run_function, "ingest": run_ingest}
+TASKS = {"function": run_function, "ingest": run_ingest, "builder": spark.run_builder}
+# the ML services (issue 3): datasets on Parquet, then scikit-learn / TensorFlow steps
+TASKS.update({"projection": tabular.run_projection, "data_type": tabular.run_data_type,
+              "histogram": tabular.run_histogram, "model": steps.run_model,
+              "method": steps.run_method, "toolkit": steps.run_toolkit})
 TASKS["notebook"] = notebook.run_notebook  # shared-notebook runs (nbclient)
