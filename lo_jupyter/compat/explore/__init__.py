@@ -1,0 +1,1 @@
+"""Upstream module layout: learning_orchestra_client.explore."""

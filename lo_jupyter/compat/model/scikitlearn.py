@@ -1,0 +1,5 @@
+"""Same path as learning_orchestra_client.model.scikitlearn."""
+
+from lo_jupyter.compat import ModelScikitLearn
+
+__all__ = ["ModelScikitLearn"]
