@@ -50,7 +50,8 @@ def test_hostile_code_fails_its_job_only(hardened, code, params, timeout, words)
         assert api.get("/health").status_code == 200
         after = f"after_{uuid.uuid4().hex[:6]}"
         api.post("/function/python", json={"name": after, "function": "response = 42"})
-        assert wait_terminal(api, after, timeout=90)["status"] == "finished"
+        after_doc = wait_terminal(api, after, timeout=90)
+        assert after_doc["status"] == "finished", after_doc["error"]
 
 
 @pytest.mark.slow

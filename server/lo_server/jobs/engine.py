@@ -7,6 +7,7 @@ arriving after a cancel, a "running" event after the result) change nothing.
 
 from __future__ import annotations
 
+import collections
 import logging
 import os
 import threading
@@ -15,7 +16,7 @@ import uuid
 from collections.abc import Callable
 
 import dask
-from distributed import Client, LocalCluster
+from distributed import Client, LocalCluster, SchedulerPlugin, WorkerPlugin
 from distributed.client import Future
 
 from lo_server import artifacts
@@ -34,6 +35,36 @@ def now() -> float:
     return round(time.time(), 6)
 
 
+class _UnbatchedScheduler(SchedulerPlugin):
+    """Each worker that joins (or rejoins after a restart) gets unbatched scheduler sends."""
+
+    def add_worker(self, scheduler, worker: str) -> None:
+        if worker in scheduler.stream_comms:
+            scheduler.stream_comms[worker].interval = 0
+
+
+class _UnbatchedWorker(WorkerPlugin):
+    def setup(self, worker) -> None:
+        worker.batched_stream.interval = 0
+
+
+def tune_latency(client: Client, cluster: LocalCluster | None = None) -> None:
+    """Send Dask's control messages at once instead of batching them for 2-10 ms.
+
+    Batching pays off for graphs of thousands of tasks; a job is one task, so it only adds
+    latency: the client holds a submit up to 10 ms after its previous message (a release),
+    the scheduler holds a worker's next task 5 ms, results wait 2 ms each way. Dask has no
+    setting for these intervals, so the live BatchedSend objects are changed (the
+    scheduler's only when it runs in this process, i.e. the embedded cluster)."""
+    client.scheduler_comm.interval = 0
+    scheduler = getattr(cluster, "scheduler", None)
+    if scheduler is not None:
+        for comm in (*scheduler.client_comms.values(), *scheduler.stream_comms.values()):
+            comm.interval = 0
+        scheduler.add_plugin(_UnbatchedScheduler(), name="lo-unbatched")
+        client.register_plugin(_UnbatchedWorker(), name="lo-unbatched")
+
+
 class Engine:
     def __init__(self, settings: Settings, store: Store, bus: EventBus):
         self.settings = settings
@@ -47,6 +78,10 @@ class Engine:
         self._deadlines: dict[str, float] = {}
         self._workers: dict[str, str] = {}  # job id -> address of the worker running it
         self._lock = threading.RLock()
+        self._waiting: collections.deque[str] = collections.deque()  # job ids, oldest first
+        self._queue_lock = threading.Lock()  # never held while waiting for self._lock's users
+        self._placed: dict[str, str] = {}  # job id -> worker address, while its future lives
+        self._stopping: set[str] = set()  # workers told to exit, until they are gone
         self._closing = threading.Event()
 
     # ---- lifecycle -------------------------------------------------------------------------
@@ -73,6 +108,7 @@ class Engine:
                 silence_logs=logging.WARNING,
             )
             self.client = Client(self.cluster)
+        tune_latency(self.client, self.cluster)
         self.client.subscribe_topic(runner.EVENT_TOPIC, self._on_worker_event)
         threading.Thread(target=self._watchdog, name="lo-watchdog", daemon=True).start()
         self.recover()
@@ -133,6 +169,42 @@ class Engine:
         return job
 
     def _dispatch(self, job: dict) -> None:
+        """Queue the job here, in order; it goes to Dask only when a worker thread is free.
+
+        Dask would otherwise place a task on a busy worker's own queue, and stopping that
+        worker's job (by ending the process) would take the waiting task down with it."""
+        with self._queue_lock:
+            self._waiting.append(job["id"])
+        self._pump()
+
+    def _pump(self) -> None:
+        with self._queue_lock:
+            while self._waiting:
+                address = self._free_worker()
+                if address is None:
+                    return
+                job = self.store.get_job(self._waiting.popleft())
+                if job is not None and not _terminal(job):
+                    self._submit(job, address)
+
+    def _free_worker(self) -> str | None:
+        """A running worker with a thread that no job of ours holds. Our own books decide,
+        and the task is pinned to that worker: left to itself, Dask may queue a task behind
+        a busy one, or on a worker that is about to be stopped."""
+        try:
+            workers = self.client.scheduler_info(n_workers=-1)["workers"]
+        except Exception:  # noqa: BLE001 - the scheduler is busy or gone: try again later
+            return None
+        with self._lock:
+            self._stopping &= set(workers)  # a worker that is gone is done stopping
+            held = collections.Counter(self._placed.values())
+            for address, info in workers.items():
+                if info.get("status") == "running" and address not in self._stopping \
+                        and held[address] < info.get("nthreads", 1):
+                    return address
+        return None
+
+    def _submit(self, job: dict, address: str) -> None:
         attempt = job.get("attempts", 0) + 1
         job = self.store.update_job(job["id"], {"attempts": attempt})
         try:
@@ -140,12 +212,14 @@ class Engine:
                 runner.run_job, job["id"], attempt, job["task"], job["spec"],
                 str(self.settings.artifacts_dir), self.settings.max_output_chars,
                 key=f"lo-{job['id']}-{attempt}", pure=False,
+                workers=[address], allow_other_workers=False,
             )
         except Exception as exc:  # scheduler unreachable: the job fails, the request does not
             self._transition(job["id"], "failed", error=runner.describe_error(exc))
             return
         with self._lock:
             self._futures[job["id"]] = future
+            self._placed[job["id"]] = address
         future.add_done_callback(lambda f, j=job["id"], a=attempt: self._on_done(j, a, f))
 
     # ---- signals from Dask -----------------------------------------------------------------
@@ -153,6 +227,13 @@ class Engine:
         with self._lock:
             if self._futures.get(job_id) is future:
                 del self._futures[job_id]
+                self._placed.pop(job_id, None)
+        try:
+            self._record_result(job_id, attempt, future)
+        finally:
+            self._pump()  # a worker thread is free: the next waiting job may go
+
+    def _record_result(self, job_id: str, attempt: int, future: Future) -> None:
         if future.status == "cancelled":
             self._transition(job_id, "failed", attempt=attempt,
                              error={"message": "the job was dropped by the Dask scheduler"})
@@ -170,11 +251,21 @@ class Engine:
         _, msg = event
         with self._lock:
             job = self.store.get_job(msg.get("job", ""))
-            if not job or job["attempts"] != msg.get("attempt") or _terminal(job):
+            if not job or job["attempts"] != msg.get("attempt"):
+                return
+            if _terminal(job):
+                if (msg.get("status") == "running" and job["status"] == "cancelled"
+                        and msg.get("worker")):
+                    # cancelled while Dask was handing it to this worker: the task started
+                    # anyway, so end that worker, or it stays busy with a dead job (from a
+                    # thread: this callback runs on the Dask client's own event loop)
+                    threading.Thread(target=self._stop_worker, args=(msg["worker"],),
+                                     daemon=True).start()
                 return
             if msg.get("status") == "running" and job["status"] == "queued":
                 started = now()
                 self._workers[job["id"]] = msg.get("worker")
+                self._placed[job["id"]] = msg.get("worker")  # where Dask really put it
                 self._deadlines[job["id"]] = time.monotonic() + job["timeout"]
                 self._set(job, {"status": "running", "startedAt": started},
                           {"status": "running", "startedAt": started,
@@ -216,13 +307,18 @@ class Engine:
     def _stop_worker(self, address: str) -> None:
         """The worker exits at once and its nanny starts a fresh one (Dask's own restart
         leaves the restarted worker unable to take tasks after a cancelled one)."""
+        with self._lock:
+            self._stopping.add(address)
         try:
             self.client.run(runner.exit_worker, workers=[address], wait=False)
         except Exception as exc:  # noqa: BLE001 - the worker may already be gone
             log.warning("could not stop worker %s: %s", address, exc)
 
     def _watchdog(self) -> None:
+        """Time limits, and waiting jobs whose worker came back from a restart."""
         while not self._closing.wait(WATCHDOG_INTERVAL):
+            if self._waiting:
+                self._pump()
             expired = [j for j, t in list(self._deadlines.items()) if time.monotonic() > t]
             for job_id in expired:
                 job = self.store.get_job(job_id)
