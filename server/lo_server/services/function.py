@@ -15,7 +15,8 @@ def create(ctx: Context, name: str, code: str, params: dict, description: str,
     common.check_name(name)
     common.ensure_free(ctx, name)
     spec, parents = _spec(ctx, name, code, params, description)
-    common.create(ctx, name, {"type": TYPE, "description": description, "parents": parents})
+    common.create(ctx, name, {"type": TYPE, "description": description, "parents": parents,
+                              "request": _request(code, params, description, timeout)})
     ctx.engine.submit(name, "function", spec, timeout)
     return common.uri(TYPE, name)
 
@@ -27,9 +28,16 @@ def update(ctx: Context, name: str, code: str, params: dict, description: str,
     if common.is_active(doc):
         raise Conflict(f"{name!r} is still {doc['status']}: wait for it or cancel it first")
     spec, parents = _spec(ctx, name, code, params, description)
-    ctx.store.update_artifact(name, {"description": description, "parents": parents})
+    ctx.store.update_artifact(name, {"description": description, "parents": parents,
+                                     "request": _request(code, params, description, timeout)})
     ctx.engine.submit(name, "function", spec, timeout)
     return common.uri(TYPE, name)
+
+
+def _request(code: str, params: dict, description: str, timeout: float | None) -> dict:
+    """The PATCH body that runs this again (the sidebar's re-run sends it back)."""
+    request = {"function": code, "functionParameters": params, "description": description}
+    return {**request, "timeout": timeout} if timeout else request
 
 
 def _spec(ctx: Context, name: str, code: str, params: dict, description: str):
