@@ -26,6 +26,7 @@ FILES = {
     "ipynb": "notebook.ipynb",  # executed shared notebooks
 }
 PLOT_DATA = "plot.json"
+TABLE_FILE = "table.parquet"  # an array result as a table too, beside array.npy
 
 
 def artifact_dir(root: Path, name: str) -> Path:

@@ -23,7 +23,6 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pcsv
@@ -161,9 +160,15 @@ def _utf8_error(src: Path) -> ValueError:
     return ValueError(f"the CSV file is not valid UTF-8 (line {line}); save it as UTF-8")
 
 
-def table_to_parquet(data: pd.DataFrame | pa.Table, dest: Path) -> dict:
+def table_to_parquet(data, dest: Path) -> dict:
     """Store tabular data (a DataFrame or Arrow table) as a dataset file."""
-    if isinstance(data, pd.DataFrame):
+    if isinstance(data, pa.Table):
+        table = data.rename_columns(_unique(str(c) for c in data.column_names))
+    else:
+        import pandas as pd  # loaded only here: the server reads tables without pandas
+
+        if not isinstance(data, pd.DataFrame):
+            raise TypeError(f"expected a pandas DataFrame or pyarrow Table, not {type(data)}")
         frame = data if isinstance(data.index, pd.RangeIndex) else data.reset_index()
         frame = frame.copy(deep=False)
         frame.columns = _unique(str(c) for c in frame.columns)
@@ -171,10 +176,6 @@ def table_to_parquet(data: pd.DataFrame | pa.Table, dest: Path) -> dict:
             table = pa.Table.from_pandas(frame, preserve_index=False)
         except (pa.ArrowException, ValueError, TypeError) as e:
             raise ValueError(f"the table cannot be stored: {e}") from None
-    elif isinstance(data, pa.Table):
-        table = data.rename_columns(_unique(str(c) for c in data.column_names))
-    else:
-        raise TypeError(f"expected a pandas DataFrame or pyarrow Table, not {type(data)}")
     group = _rows_per_group(table.nbytes, table.num_rows)
     with atomic_path(Path(dest)) as tmp:
         pq.write_table(table, tmp, row_group_size=group)

@@ -9,7 +9,6 @@ record why a job failed.
 from __future__ import annotations
 
 import io
-import linecache
 import os
 import sys
 import threading
@@ -17,9 +16,7 @@ import time
 import traceback
 from pathlib import Path
 
-from lo_server import artifacts, fetch, refs, tables
-from lo_server.jobs import notebook
-from lo_server.ml import spark, steps, tabular
+from lo_server import refs
 
 EVENT_TOPIC = "lo-jobs"
 PROGRESS_INTERVAL = 0.2  # seconds between progress events of one job
@@ -117,7 +114,7 @@ def run_job(job_id: str, attempt: int, task: str, spec: dict, artifacts: str,
     stdout.local.buffer = output
     context = JobContext(job_id, attempt, Path(artifacts), emit)
     try:
-        metadata = dict(TASKS[task](context, spec) or {})
+        metadata = dict(task_function(task)(context, spec) or {})
         summary = {"ok": True, "metadata": metadata, "output": output.text()}
         if "members" in metadata:  # a job with several artifacts: each one's own outcome
             summary["members"] = metadata.pop("members")
@@ -135,72 +132,22 @@ async def exit_worker() -> None:
     os._exit(1)
 
 
+_PLUMBING = (__file__, str(Path(__file__).with_name("tasks.py")), refs.__file__)
+
+
 def describe_error(exc: BaseException) -> dict:
     """Message and traceback, starting at the user's code rather than at this module."""
     tb = exc.__traceback__
-    while tb is not None and tb.tb_next is not None and tb.tb_frame.f_code.co_filename in (
-            __file__, refs.__file__):
+    while tb is not None and tb.tb_next is not None and \
+            tb.tb_frame.f_code.co_filename in _PLUMBING:
         tb = tb.tb_next
     tb = "".join(traceback.format_exception(type(exc), exc, tb))
     return {"message": f"{type(exc).__name__}: {exc}", "traceback": tb}
 
 
-def run_function(context: JobContext, spec: dict) -> dict:
-    """A Function job: one namespace (so `global` and top-level helpers both work)."""
-    code = spec["code"]
-    if spec.get("codeUrl"):
-        code = fetch.download_text(spec["codeUrl"])
-    namespace = refs.resolve(spec["params"], lambda n, f: artifacts.load_object(
-        context.artifacts, n, f))
-    namespace.update({"__name__": "__lo_function__", "progress": context.progress})
-    filename = f"<function {spec['name']}>"
-    linecache.cache[filename] = (len(code), None, code.splitlines(True), filename)  # tracebacks
-    exec(compile(code, filename, "exec"), namespace)  # noqa: S102
-    if "response" not in namespace:
-        raise KeyError("the function did not assign a top-level `response` (use response = None)")
-    fmt = artifacts.save_object(context.artifacts, spec["name"], namespace["response"])
-    return _describe_output(context.artifacts, spec["name"], fmt)
+def task_function(name: str):
+    """The function that runs a task. The registry (and the toolkits behind it) is imported
+    on first use, in the worker: the server process never loads pandas, Spark or TensorFlow."""
+    from lo_server.jobs.tasks import TASKS
 
-
-def run_ingest(context: JobContext, spec: dict) -> dict:
-    """A Dataset job: download (or take an upload), then store CSV as Parquet or keep bytes."""
-    name = spec["name"]
-    folder = artifacts.artifact_dir(context.artifacts, name)
-    folder.mkdir(parents=True, exist_ok=True)
-    source = Path(spec["upload"]) if spec.get("upload") else None
-    try:
-        if source is None:
-            source = folder / ".download"
-            fetch.download(spec["url"], source, spec["maxBytes"], spec["timeout"],
-                           context.progress)
-        if spec["kind"] == "generic":
-            with artifacts.atomic_path(artifacts.artifact_file(context.artifacts, name,
-                                                               "binary")) as tmp:
-                os.replace(source, tmp)
-            return {"format": "binary", "bytes": os.path.getsize(
-                artifacts.artifact_file(context.artifacts, name, "binary"))}
-        dest = artifacts.artifact_file(context.artifacts, name, "parquet")
-        if spec.get("sourceFormat") == "parquet":
-            import pyarrow.parquet as pq
-
-            info = tables.table_to_parquet(pq.read_table(source), dest)
-        else:
-            info = tables.csv_to_parquet(source, dest)
-        return {"format": "parquet", **info}
-    finally:
-        if source is not None:
-            source.unlink(missing_ok=True)
-
-
-def _describe_output(root: Path, name: str, fmt: str) -> dict:
-    if fmt == "parquet":
-        return {"format": fmt, **tables.parquet_info(artifacts.artifact_file(root, name, fmt))}
-    return {"format": fmt}
-
-
-TASKS = {"function": run_function, "ingest": run_ingest, "builder": spark.run_builder}
-# the ML services (issue 3): datasets on Parquet, then scikit-learn / TensorFlow steps
-TASKS.update({"projection": tabular.run_projection, "data_type": tabular.run_data_type,
-              "histogram": tabular.run_histogram, "model": steps.run_model,
-              "method": steps.run_method, "toolkit": steps.run_toolkit})
-TASKS["notebook"] = notebook.run_notebook  # shared-notebook runs (nbclient)
+    return TASKS[name]

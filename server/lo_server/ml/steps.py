@@ -17,7 +17,7 @@ from lo_server import artifacts, tables
 from lo_server.ml import explore, inputs, sklearn, tensorflow
 
 RESULT_IS_OBJECT = ("train", "tune")  # these store the fitted object, not what fit returned
-TABLE_FILE = "table.parquet"  # an array result as a table, beside array.npy
+TABLE_FILE = artifacts.TABLE_FILE
 
 
 def run_model(context, spec: dict) -> dict:

@@ -23,7 +23,6 @@ from pathlib import Path
 from lo_server import artifacts
 from lo_server.context import Context
 from lo_server.errors import Conflict, Invalid, NotFound
-from lo_server.ml.steps import TABLE_FILE
 from lo_server.services import artifacts as common
 
 MEDIA_TYPES = {
@@ -79,8 +78,8 @@ def available(ctx: Context, doc: dict) -> dict[str, Path]:
     folder = main.parent
     if stored == "parquet":
         files["csv"] = main
-    if stored == "npy" and (folder / TABLE_FILE).exists():
-        files["parquet"] = files["csv"] = folder / TABLE_FILE
+    if stored == "npy" and (folder / artifacts.TABLE_FILE).exists():
+        files["parquet"] = files["csv"] = folder / artifacts.TABLE_FILE
     image = artifacts.artifact_file(root, name, "png")
     if image.exists():
         files["png"] = image

@@ -1,0 +1,84 @@
+"""The tasks a worker can run, by name: Function and Dataset here, the toolkits' in ml/.
+
+Imported only inside workers (runner.task_function), so that the server process stays free
+of pandas, Spark and TensorFlow.
+"""
+
+from __future__ import annotations
+
+import linecache
+import os
+from pathlib import Path
+
+from lo_server import artifacts, fetch, refs, tables
+from lo_server.jobs import notebook
+from lo_server.jobs.runner import JobContext
+from lo_server.ml import spark, steps, tabular
+
+
+def run_function(context: JobContext, spec: dict) -> dict:
+    """A Function job: one namespace (so `global` and top-level helpers both work)."""
+    code = spec["code"]
+    if spec.get("codeUrl"):
+        code = fetch.download_text(spec["codeUrl"])
+    namespace = refs.resolve(spec["params"], lambda n, f: artifacts.load_object(
+        context.artifacts, n, f))
+    namespace.update({"__name__": "__lo_function__", "progress": context.progress})
+    filename = f"<function {spec['name']}>"
+    linecache.cache[filename] = (len(code), None, code.splitlines(True), filename)  # tracebacks
+    exec(compile(code, filename, "exec"), namespace)  # noqa: S102
+    if "response" not in namespace:
+        raise KeyError("the function did not assign a top-level `response` (use response = None)")
+    fmt = artifacts.save_object(context.artifacts, spec["name"], namespace["response"])
+    return _describe_output(context.artifacts, spec["name"], fmt)
+
+
+def run_ingest(context: JobContext, spec: dict) -> dict:
+    """A Dataset job: download (or take an upload), then store CSV as Parquet or keep bytes."""
+    name = spec["name"]
+    folder = artifacts.artifact_dir(context.artifacts, name)
+    folder.mkdir(parents=True, exist_ok=True)
+    source = Path(spec["upload"]) if spec.get("upload") else None
+    try:
+        if source is None:
+            source = folder / ".download"
+            fetch.download(spec["url"], source, spec["maxBytes"], spec["timeout"],
+                           context.progress)
+        if spec["kind"] == "generic":
+            with artifacts.atomic_path(artifacts.artifact_file(context.artifacts, name,
+                                                               "binary")) as tmp:
+                os.replace(source, tmp)
+            return {"format": "binary", "bytes": os.path.getsize(
+                artifacts.artifact_file(context.artifacts, name, "binary"))}
+        dest = artifacts.artifact_file(context.artifacts, name, "parquet")
+        if spec.get("sourceFormat") == "parquet":
+            import pyarrow.parquet as pq
+
+            info = tables.table_to_parquet(pq.read_table(source), dest)
+        else:
+            info = tables.csv_to_parquet(source, dest)
+        return {"format": "parquet", **info}
+    finally:
+        if source is not None:
+            source.unlink(missing_ok=True)
+
+
+def _describe_output(root: Path, name: str, fmt: str) -> dict:
+    if fmt == "parquet":
+        return {"format": fmt, **tables.parquet_info(artifacts.artifact_file(root, name, fmt))}
+    return {"format": fmt}
+
+
+TASKS = {
+    "function": run_function,
+    "ingest": run_ingest,
+    "notebook": notebook.run_notebook,  # shared-notebook runs (nbclient)
+    "builder": spark.run_builder,
+    # the ML services: datasets on Parquet, then scikit-learn / TensorFlow steps
+    "projection": tabular.run_projection,
+    "data_type": tabular.run_data_type,
+    "histogram": tabular.run_histogram,
+    "model": steps.run_model,
+    "method": steps.run_method,
+    "toolkit": steps.run_toolkit,
+}
