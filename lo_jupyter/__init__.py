@@ -27,15 +27,20 @@ def load_ipython_extension(ipython) -> None:
     ipython.register_magics(magics)
     ipython.configurables.append(magics)
     ipython._lo_magics = magics
+    from lo_jupyter.notebook_magics import NotebookMagics
+
+    ipython._lo_notebook_magics = NotebookMagics(shell=ipython)
+    ipython.register_magics(ipython._lo_notebook_magics)
 
 
 def unload_ipython_extension(ipython) -> None:
     magics = getattr(ipython, "_lo_magics", None)
     if magics is None:
         return
-    for kind in ("line", "cell"):
-        for name in magics.magics[kind]:
-            ipython.magics_manager.magics[kind].pop(name, None)
+    for registered in (magics, getattr(ipython, "_lo_notebook_magics", None)):
+        for kind in ("line", "cell"):
+            for name in (registered.magics[kind] if registered is not None else ()):
+                ipython.magics_manager.magics[kind].pop(name, None)
     if magics in ipython.configurables:
         ipython.configurables.remove(magics)
     if magics.panel is not None:

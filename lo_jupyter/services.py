@@ -186,6 +186,47 @@ class Services:
             jobs.append(Job(self, name, "builder/sparkml", uri))
         return jobs
 
+    # ---- shared notebooks ------------------------------------------------------------------
+    def share_notebook(self, name: str, notebook: bytes | str | dict) -> dict:
+        """Publish an .ipynb (its bytes, JSON text or dict) as `name`'s next version."""
+        import json
+
+        body = json.dumps(notebook) if isinstance(notebook, dict) else notebook
+        return self.call("PUT", f"/notebooks/{name}", content=body,
+                         headers={"Content-Type": "application/x-ipynb+json"})
+
+    def notebooks(self) -> list[dict]:
+        """Every shared notebook with its versions."""
+        return self.call("GET", "/notebooks")
+
+    def notebook(self, name: str, version: int | None = None) -> dict:
+        """A shared notebook's JSON (the latest version unless `version`)."""
+        params = {"version": version} if version else None
+        return self.call("GET", f"/notebooks/{name}", params=params)
+
+    def run_notebook(self, name: str, parameters: dict | None = None,
+                     version: int | None = None, output: str | None = None,
+                     at: str | None = None, cron: str | None = None,
+                     timeout: float | None = None) -> Job | dict:
+        """Run a shared notebook now (a Job for its notebook/run artifact) or, with `at`
+        (ISO time) or `cron`, schedule it (the schedule record)."""
+        from lo_jupyter.client import Job
+
+        body = {"parameters": parameters or {}, "version": version, "name": output,
+                "at": at, "cron": cron, "timeout": timeout}
+        result = self.call("POST", f"/notebooks/{name}/run",
+                           json={k: v for k, v in body.items() if v is not None})
+        if at or cron:
+            return result
+        uri = result["uri"]
+        return Job(self, uri.split("?")[0].rsplit("/", 1)[-1], "notebook/run", uri)
+
+    def schedules(self) -> list[dict]:
+        return self.call("GET", "/notebooks/schedules")
+
+    def delete_schedule(self, schedule_id: str) -> str:
+        return self.call("DELETE", f"/notebooks/schedules/{schedule_id}")
+
     # ---- re-running ------------------------------------------------------------------------
     def rerun(self, name: str, **changes) -> Job:
         """Run an artifact's job again, optionally with changed fields (upstream names,

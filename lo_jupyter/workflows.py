@@ -126,8 +126,10 @@ def pipeline(magics, args):
 
 def help_text(magics) -> str:
     lines = ["lo_jupyter magics (`%name?` shows the options of each):", ""]
+    shared = getattr(magics.shell, "_lo_notebook_magics", None)  # %lo_share, %lo_run, ...
     for kind, prefix in (("line", "%"), ("cell", "%%")):
-        for name, method in sorted(magics.magics[kind].items()):
+        found = {**magics.magics[kind], **(shared.magics[kind] if shared else {})}
+        for name, method in sorted(found.items()):
             parser = getattr(method, "parser", None)  # magic_arguments rewrote __doc__
             doc = (parser.description if parser else method.__doc__) or ""
             summary = doc.strip().splitlines()[0] if doc.strip() else ""

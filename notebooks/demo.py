@@ -1,103 +1,89 @@
-"""`make demo`: the main job end to end on the embedded default, with no network.
+"""`make demo`: the example notebooks end to end on an embedded server, with no network.
 
-Starts a local lo-server, serves a generated Titanic-shaped CSV from loopback, ingests it as a
-dataset, runs a Function job on it, prints the job's output, and stops the server.
+Starts a local lo-server in a temporary data directory, executes quickstart.ipynb and
+titanic.ipynb headless (nbclient, a fresh python3 kernel each; `%lo_connect` in them finds the
+server through LO_DATA_DIR), writes the executed notebooks to demo-output/, prints the
+classifier metrics and how to open the notebooks, and stops the server.
 """
 
 from __future__ import annotations
 
-import functools
-import http.server
+import os
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
-import httpx
-import pandas as pd
+import nbformat
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
 
-sys.path.insert(0, str(Path(__file__).parent))
+from lo_jupyter import Orchestra, display, embedded
 
-from data import titanic  # noqa: E402
-
-from lo_jupyter import embedded  # noqa: E402
-
-SURVIVAL_BY_GROUP = """
-import pandas as pd
-
-progress(0.1, "converting columns")
-data["Survived"] = data["Survived"].astype(int)
-data["Age"] = pd.to_numeric(data["Age"], errors="coerce")
-progress(0.5, "grouping")
-table = data.groupby(["Sex", "Pclass"])["Survived"].agg(["mean", "count"]).round(3)
-print(f"{len(data)} passengers, {data['Age'].isna().sum()} without an age")
-print("survival rate by sex and class:")
-print(table.to_string())
-response = table.reset_index()
-"""
+NOTEBOOKS = Path(__file__).resolve().parent
+OUTPUT = NOTEBOOKS.parent / "demo-output"
+DEMO = ("quickstart", "titanic")
 
 
-def serve(directory: Path) -> str:
-    handler = functools.partial(_Quiet, directory=str(directory))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    return f"http://127.0.0.1:{httpd.server_address[1]}"
+def execute(name: str) -> tuple[Path, float, str | None]:
+    """Run one notebook from a fresh kernel; keep it (also when a cell fails)."""
+    nb = nbformat.read(str(NOTEBOOKS / f"{name}.ipynb"), as_version=4)
+    started, error = time.monotonic(), None
+    try:
+        NotebookClient(nb, timeout=900, kernel_name="python3",
+                       resources={"metadata": {"path": str(NOTEBOOKS)}}).execute()
+    except CellExecutionError as exc:
+        error = str(exc).strip().splitlines()[-1]
+    dest = OUTPUT / f"{name}.ipynb"
+    nbformat.write(nb, str(dest))
+    return dest, time.monotonic() - started, error
 
 
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
-def wait(api: httpx.Client, name: str) -> dict:
-    while True:
-        response = api.get(f"/observe/{name}", params={"timeout": 30})
-        if response.status_code != 408:
-            response.raise_for_status()
-            doc = response.json()["result"]
-            if doc["status"] != "finished":
-                raise SystemExit(f"{name} {doc['status']}: {doc.get('error')}")
-            return doc
-
-
-def main() -> None:
+def main() -> int:
+    OUTPUT.mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="lo-demo-") as tmp:
-        root = Path(tmp)
-        (root / "files").mkdir()
-        titanic.write_csv(root / "files" / "train.csv", rows=891)
-        files_url = serve(root / "files")
+        data_dir = Path(tmp) / "data"
+        os.environ["LO_DATA_DIR"] = str(data_dir)  # the kernels' %lo_connect reuses it
+        for variable in ("LO_URL", "LO_TOKEN"):
+            os.environ.pop(variable, None)
         started = time.monotonic()
         print("starting an embedded lo-server ...", flush=True)
-        server = embedded.start(root / "data")
+        server = embedded.start(data_dir, workers=1)
         print(f"ready at {server.url} in {time.monotonic() - started:.1f} s", flush=True)
+        failures = []
         try:
-            headers = {"Authorization": f"Bearer {server.token}"}
-            with httpx.Client(base_url=server.api, headers=headers, timeout=60) as api:
-                run(api, f"{files_url}/train.csv")
+            for name in DEMO:
+                print(f"executing {name}.ipynb ...", flush=True)
+                dest, seconds, error = execute(name)
+                print(f"  {'FAILED: ' + error if error else 'ok'} ({seconds:.0f} s) -> {dest}",
+                      flush=True)
+                if error:
+                    failures.append(name)
+            with Orchestra(server.url, server.token) as lo:
+                report(lo)
         finally:
             server.stop()
             print("server stopped")
+    print(f"\nexecuted notebooks in {OUTPUT}/; open them with:")
+    for name in DEMO:
+        print(f"  .venv/bin/jupyter lab demo-output/{name}.ipynb")
+    print("(to run them yourself: .venv/bin/jupyter lab notebooks/)")
+    if failures:
+        print(f"\n{len(failures)} notebook(s) failed: {', '.join(failures)}")
+        return 1
+    return 0
 
 
-def run(api: httpx.Client, csv_url: str) -> None:
-    api.post("/dataset/csv", json={"datasetName": "titanic_training",
-                                   "datasetURI": csv_url}).raise_for_status()
-    doc = wait(api, "titanic_training")
-    print(f"dataset titanic_training: {doc['rows']} rows, fields {', '.join(doc['fields'])} "
-          f"({doc['durationSeconds']:.2f} s)")
-    rows = api.get("/dataset/csv/titanic_training", params={"skip": 1, "limit": 3}).json()
-    print("first rows (values stay strings, as upstream stored them):")
-    print(pd.DataFrame(rows["result"]).set_index("_id").to_string())
-    api.post("/function/python", json={
-        "name": "titanic_survival", "description": "survival rate by sex and class",
-        "function": SURVIVAL_BY_GROUP, "functionParameters": {"data": "$titanic_training"},
-    }).raise_for_status()
-    doc = wait(api, "titanic_survival")
-    runs = api.get("/function/python/titanic_survival", params={"skip": 1}).json()["result"]
-    print(f"function titanic_survival finished in {doc['durationSeconds']:.2f} s; its output:")
-    print(runs[-1]["functionMessage"])
+def report(lo: Orchestra) -> None:
+    docs = [d for d in lo.artifacts("builder/sparkml")
+            if d["name"].startswith("titanic_test_projection")]
+    if not docs:
+        print("\nno classifier results (the titanic notebook did not reach the Builder)")
+        return
+    table = display.builder_table([(d["name"], d) for d in docs])
+    print("\nTitanic, Spark ML classifiers (evaluated on a 20% split of the training set):")
+    print(table[["status", "accuracy", "F1", "fit time (s)"]].round(3).to_string())
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
