@@ -5,32 +5,19 @@ that one class is swapped for a REST observer; every other call is the upstream 
 """
 
 import pytest
-import requests
 from learning_orchestra_client.dataset.csv import DatasetCsv
 from learning_orchestra_client.dataset.generic import DatasetGeneric
 from learning_orchestra_client.function.python import FunctionPython
 
 from tests.server_process import start_server
+from tests.upstream_observer import observed_over_rest
 
 CSV = "text,label\ngood film,1\nbad film,0\ngreat,1\n"
 
 
-class RestObserver:
-    def __init__(self, cluster_ip: str):
-        self.url = f"{cluster_ip}/api/learningOrchestra/v1/observe"
-
-    def wait(self, name: str, timeout: int = None) -> dict:
-        response = requests.get(f"{self.url}/{name}", params={"timeout": timeout or 240},
-                                timeout=(timeout or 240) + 10)
-        response.raise_for_status()
-        return response.json()["result"]
-
-
 @pytest.fixture(scope="module")
 def cluster_ip(tmp_path_factory):
-    with pytest.MonkeyPatch.context() as patch:
-        for module in ("dataset._dataset", "function.python"):
-            patch.setattr(f"learning_orchestra_client.{module}.Observer", RestObserver)
+    with observed_over_rest("dataset._dataset", "function.python"):
         server = start_server(tmp_path_factory.mktemp("upstream"), "--no-auth")
         yield server.url
         server.stop()

@@ -9,7 +9,6 @@ differ. Both must reach an accuracy above 0.8.
 import ast
 
 import pytest
-import requests
 from learning_orchestra_client.dataset.csv import DatasetCsv
 from learning_orchestra_client.dataset.generic import DatasetGeneric
 from learning_orchestra_client.evaluate.tensorflow import EvaluateTensorflow
@@ -24,30 +23,16 @@ from learning_orchestra_client.train.tensorflow import TrainTensorflow
 from notebooks.data import imdb, mnist
 from tests import pipeline_code as code
 from tests.server_process import start_server
+from tests.upstream_observer import observed_over_rest
 
 pytestmark = pytest.mark.slow
 OBSERVED = ("dataset._dataset", "function.python", "model._model", "train._train",
             "predict._predict", "evaluate._evaluate")
 
 
-class RestObserver:
-    """The upstream Observer's `wait`, over GET /observe/{name}."""
-
-    def __init__(self, cluster_ip: str):
-        self.url = f"{cluster_ip}/api/learningOrchestra/v1/observe"
-
-    def wait(self, name: str, timeout: int = None) -> dict:
-        response = requests.get(f"{self.url}/{name}", params={"timeout": timeout or 240},
-                                timeout=(timeout or 240) + 10)
-        response.raise_for_status()
-        return response.json()["result"]
-
-
 @pytest.fixture(scope="module")
 def cluster_ip(tmp_path_factory):
-    with pytest.MonkeyPatch.context() as patch:
-        for module in OBSERVED:
-            patch.setattr(f"learning_orchestra_client.{module}.Observer", RestObserver)
+    with observed_over_rest(*OBSERVED):
         server = start_server(tmp_path_factory.mktemp("upstream-ml"), "--no-auth")
         yield server.url
         server.stop()

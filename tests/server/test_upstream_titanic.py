@@ -7,8 +7,6 @@ the Observer (MongoDB change streams upstream) is swapped for `/observe/{name}`.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from notebooks.data.titanic import generate
@@ -19,22 +17,18 @@ from notebooks.data.titanic_spark import (
     TRAIN_FIELDS,
     TRAIN_TYPES,
 )
-from tests.server.test_upstream_client import RestObserver
+from tests.upstream_observer import observed_over_rest
 
-TRANSFORM_ROUTES = (Path(__file__).parents[2] / "server/lo_server/api/transform.py").exists()
 CLIENT_MODULES = ("dataset._dataset", "transform.projection", "transform.data_type",
                   "builder.builder")
 
-pytestmark = [pytest.mark.slow, pytest.mark.skipif(
-    not TRANSFORM_ROUTES, reason="needs /transform/projection and /transform/dataType")]
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
 def cluster_ip(spark_server):
     """The Builder tests' server (tests/conftest.py: no token, one worker, one Spark session)."""
-    with pytest.MonkeyPatch.context() as patch:
-        for module in CLIENT_MODULES:
-            patch.setattr(f"learning_orchestra_client.{module}.Observer", RestObserver)
+    with observed_over_rest(*CLIENT_MODULES):
         yield spark_server.url
 
 
