@@ -1,7 +1,7 @@
 """Benchmark the Titanic Builder flow (five classifiers) against the same PySpark code run
 directly in a plain script.
 
-Run: python bench/builder_titanic.py [--rows 891] [--test-rows 418] [--runs 3]
+Run: python bench/builder_titanic.py [--rows 891] [--test-rows 418] [--runs 5] [--warmup 2]
 
 - The flow through the API: a lo-server with one worker; the two datasets are uploaded, then
   POST /builder/sparkml with the upstream example's five classifiers, timed from the request
@@ -11,8 +11,8 @@ Run: python bench/builder_titanic.py [--rows 891] [--test-rows 418] [--runs 3]
   code, fits, evaluations and predictions on the same Parquet files, the five fits one after
   the other and in threads.
 The two alternate run by run (flow, script sequential, script threaded, flow, ...) so load
-from other work on the machine hits both alike; one warm-up run of each is not counted (a new
-JVM's JIT keeps improving over the first runs). Targets: warm flow <= 1.2x the direct script;
+from other work on the machine hits both alike; the first rounds are warm-up, not counted (a
+new JVM's JIT keeps improving over its first runs). Targets: warm flow <= 1.2x the direct script;
 >= 10x faster than upstream's reported 1.5 minutes for this flow (three 2-vCPU VMs).
 Results: bench/results/builder_titanic.json.
 """
@@ -161,7 +161,7 @@ class Direct:
 
 # ---- the comparison -------------------------------------------------------------------------
 
-def measure(work: Path, rows: int, test_rows: int, runs: int) -> dict:
+def measure(work: Path, rows: int, test_rows: int, runs: int, warmup: int) -> dict:
     print("starting lo-server (one worker) and uploading the datasets...", flush=True)
     flow = Flow(work, rows, test_rows)
     direct = None
@@ -172,13 +172,13 @@ def measure(work: Path, rows: int, test_rows: int, runs: int) -> dict:
         direct = Direct(flow.parquet("titanic_train"), flow.parquet("titanic_test"))
         direct_cold = direct.run("sequential")
         print(f"  direct script: session {direct.session:.2f} s, first run {direct_cold:.2f} s")
-        for run in range(runs + 1):
+        for run in range(warmup + runs):
             results = {"flow": flow.run(), "sequential": direct.run("sequential"),
                        "threaded": direct.run("threaded")}
-            label = "warm-up" if run == 0 else f"warm {run}"
+            label = "warm-up" if run < warmup else f"warm {run - warmup + 1}"
             print(f"  {label}: " + ", ".join(f"{k} {v:.2f} s" for k, v in results.items())
                   + f"; flow fits {flow.fits[-1]}", flush=True)
-            if run:
+            if run >= warmup:
                 for kind, seconds in results.items():
                     times[kind].append(seconds)
         return {"cold": cold, "directSession": direct.session, "directCold": direct_cold,
@@ -193,14 +193,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=891)
     parser.add_argument("--test-rows", type=int, default=418)
-    parser.add_argument("--runs", type=int, default=3, help="warm runs of each kind")
+    parser.add_argument("--runs", type=int, default=5, help="warm runs of each kind")
+    parser.add_argument("--warmup", type=int, default=2, help="uncounted warm-up rounds")
     parser.add_argument("--direct", nargs=2, metavar=("TRAIN", "TEST"), help=argparse.SUPPRESS)
     options = parser.parse_args()
     if options.direct:
         direct_script(*options.direct)
         return
     with tempfile.TemporaryDirectory(prefix="lo-bench-builder-") as folder:
-        m = measure(Path(folder), options.rows, options.test_rows, options.runs)
+        m = measure(Path(folder), options.rows, options.test_rows, options.runs,
+                    options.warmup)
     warm, sequential, threaded = (statistics.median(m[k])
                                   for k in ("flow", "sequential", "threaded"))
     results = {

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import math
 import uuid
-from pathlib import Path
 
 import pytest
 
@@ -29,7 +28,6 @@ from tests.server_process import client, wait_terminal
 CLASSIFIERS = ["LR", "DT", "GB", "RF", "NB"]  # upstream's example order
 TRAIN_ROWS, TEST_ROWS = 200, 60
 JOB_WAIT = 280
-TRANSFORM_ROUTES = (Path(__file__).parents[3] / "server/lo_server/api/transform.py").exists()
 
 # Small modeling code: fare and fare - 100 as features (negative values: NaiveBayes refuses
 # them), no evaluation set.
@@ -295,10 +293,9 @@ def test_code_by_url_and_one_failing_classifier_fails_alone(api, server, files, 
     assert api.delete(f"/dataset/csv/{test}").status_code == 409  # NB still names it parent
 
 
-# ---- with the projection and dataType routes (issue 3) --------------------------------------
+# ---- through the projection and dataType routes ---------------------------------------------
 
 @pytest.mark.slow
-@pytest.mark.skipif(not TRANSFORM_ROUTES, reason="needs /transform/projection and dataType")
 def test_titanic_flow_through_projection_and_data_type(api, titanic):
     """Upstream's sequence: projection, dataType to numbers, then code that casts nothing.
 
