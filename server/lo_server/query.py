@@ -26,6 +26,11 @@ _TRUE = pc.scalar(True)
 _FALSE = pc.scalar(False)
 
 
+class NestedField(Exception):
+    """The query touches a list/struct/map column, which Arrow expressions cannot compare
+    the Mongo way: the caller evaluates those rows with `matches` instead."""
+
+
 class QueryError(ValueError):
     """A query the server refuses; the message names the problem."""
 
@@ -187,7 +192,7 @@ def _kind(value) -> str | None:
 def to_expression(query: dict, schema: pa.Schema) -> pc.Expression:
     """The (validated) `query` as a boolean expression over a table with `schema`.
 
-    Raises NotImplementedError when the query touches a nested (list/struct/map) column;
+    Raises NestedField when the query touches a nested (list/struct/map) column;
     evaluate those rows with `matches` instead.
     """
     parts = []
@@ -224,7 +229,7 @@ class _Column:
             self.type = pa.float64()
             self.ref = self.ref.cast(self.type)
         if self.type is not None and pa.types.is_nested(self.type):
-            raise NotImplementedError(f"field {name!r} holds nested values")
+            raise NestedField(f"field {name!r} holds nested values")
         self.kind = _arrow_kind(self.type)
 
     def is_null(self) -> pc.Expression:

@@ -255,7 +255,7 @@ def _matching(key: tuple[str, int, int], query_json: str) -> np.ndarray:
     table = pa.table({**{n: table[n] for n in wanted}, "_id": ids})
     try:
         found = table.filter(q.to_expression(query, table.schema))["_id"].to_numpy() - 1
-    except NotImplementedError:  # nested columns: evaluate row by row
+    except q.NestedField:  # nested columns: evaluate row by row
         docs = table.to_pylist()
         found = np.array([d["_id"] - 1 for d in docs if q.matches(d, query)], dtype=np.int64)
     found.flags.writeable = False
