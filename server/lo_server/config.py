@@ -9,7 +9,8 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 # Variables that carry secrets: removed from the server's environment once read, so the
-# worker processes it starts never inherit them.
+# worker processes it starts never inherit them. Each may instead name a file holding the
+# value (`LO_TOKEN_FILE`, as Docker secrets mount them under /run/secrets).
 SECRET_VARIABLES = ("LO_TOKEN", "LO_MONGO_URL")
 
 
@@ -27,6 +28,7 @@ class Settings:
     mongo_url: str | None = None
     mongo_db: str = "lo_jupyter"
     dask_scheduler: str | None = None
+    artifacts_url: str | None = None
     workers: int = 2
     worker_memory: str = "auto"
     job_timeout: float = 3600.0
@@ -83,6 +85,7 @@ _ENV = {
     "mongo_url": ("LO_MONGO_URL", str),
     "mongo_db": ("LO_MONGO_DB", str),
     "dask_scheduler": ("LO_DASK_SCHEDULER", str),
+    "artifacts_url": ("LO_ARTIFACTS_URL", str),
     "workers": ("LO_WORKERS", int),
     "worker_memory": ("LO_WORKER_MEMORY", str),
     "job_timeout": ("LO_JOB_TIMEOUT", float),
@@ -101,6 +104,8 @@ def from_env(environ: dict[str, str] | None = None) -> Settings:
     values = {}
     for name, (variable, convert) in _ENV.items():
         raw = environ.get(variable)
+        if not raw and variable in SECRET_VARIABLES and environ.get(f"{variable}_FILE"):
+            raw = _read_secret(environ[f"{variable}_FILE"], f"{variable}_FILE")
         if raw:
             try:
                 values[name] = convert(raw)
@@ -109,10 +114,18 @@ def from_env(environ: dict[str, str] | None = None) -> Settings:
     return Settings(**values)
 
 
+def _read_secret(path: str, variable: str) -> str:
+    try:
+        return Path(path).read_text().strip()
+    except OSError as exc:
+        raise ValueError(f"{variable}={path!r} cannot be read: {exc.strerror}") from exc
+
+
 def scrub_secrets() -> None:
     """Drop secret variables from this process so child processes never see them."""
     for variable in SECRET_VARIABLES:
         os.environ.pop(variable, None)
+        os.environ.pop(f"{variable}_FILE", None)
 
 
 def resolve_token(settings: Settings) -> Settings:

@@ -64,3 +64,23 @@ def test_spark_settings_come_from_the_environment():
     assert config.Settings().spark_ui is False
     with pytest.raises(ValueError, match="LO_SPARK_UI='maybe' is not a valid boolean"):
         config.from_env({"LO_SPARK_UI": "maybe"})
+
+
+def test_secrets_can_come_from_files(tmp_path, monkeypatch):
+    """Docker secrets are files: LO_TOKEN_FILE and LO_MONGO_URL_FILE name them."""
+    (tmp_path / "token").write_text("from-a-file\n")
+    (tmp_path / "mongo").write_text("mongodb://user:pw@db:27017/?replicaSet=rs0")
+    settings = config.from_env({"LO_TOKEN_FILE": str(tmp_path / "token"),
+                                "LO_MONGO_URL_FILE": str(tmp_path / "mongo"),
+                                "LO_ARTIFACTS_URL": "s3://bucket/prefix"})
+    assert settings.token == "from-a-file"
+    assert settings.mongo_url == "mongodb://user:pw@db:27017/?replicaSet=rs0"
+    assert settings.artifacts_url == "s3://bucket/prefix"
+    assert config.from_env({"LO_TOKEN": "direct", "LO_TOKEN_FILE": "/nowhere"}).token == "direct"
+    with pytest.raises(ValueError, match="LO_TOKEN_FILE='/nowhere' cannot be read"):
+        config.from_env({"LO_TOKEN_FILE": "/nowhere"})
+    monkeypatch.setenv("LO_TOKEN_FILE", str(tmp_path / "token"))
+    config.scrub_secrets()
+    import os
+
+    assert "LO_TOKEN_FILE" not in os.environ
