@@ -191,11 +191,13 @@ class Orchestra(Services):
 
     # ---- jobs ------------------------------------------------------------------------------
     def wait(self, name: str, timeout: float | None = None, *,
-             on_tick: Callable[[dict, float], None] | None = None, tick: float = 0.5) -> dict:
+             on_tick: Callable[[dict, float], None] | None = None, tick: float = 0.5,
+             output: bool = False) -> dict:
         """Block until `name` is finished (its metadata), failed (JobFailed), cancelled
         (JobCancelled) or `timeout` seconds passed (WaitTimeout; the job goes on).
 
         `on_tick(metadata, elapsed)` is called about every `tick` seconds while it runs.
+        `output=True` adds what a Function job printed as metadata["output"].
         """
         start = time.monotonic()
         deadline = None if timeout is None else start + timeout
@@ -204,7 +206,8 @@ class Orchestra(Services):
             if deadline is not None:
                 chunk = max(min(chunk, deadline - time.monotonic()), 0.0)
             response = self.request("GET", f"/observe/{name}", ok=(200, 408),
-                                    params={"timeout": round(chunk, 3)},
+                                    params={"timeout": round(chunk, 3),
+                                            **({"output": "true"} if output else {})},
                                     timeout=chunk + HTTP_MARGIN)
             if response.status_code == 200:
                 return check_terminal(name, response.json()["result"])

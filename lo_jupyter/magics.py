@@ -65,14 +65,15 @@ class LoMagics(Magics, Configurable):
                 raise UsageError(str(exc)) from None
         return self.client
 
-    def wait(self, name: str, timeout: float | None = None) -> dict:
+    def wait(self, name: str, timeout: float | None = None, output: bool = False) -> dict:
         """Wait with a progress display; Ctrl-C cancels the remote job, then re-raises."""
         client = self.orchestra()
         reporter = display.ProgressReporter(name, display.in_kernel(self.shell))
         start = time.monotonic()
         timeout = timeout if timeout is not None else self.wait_timeout
         try:
-            doc = client.wait(name, timeout, on_tick=reporter.tick, tick=self.tick)
+            doc = client.wait(name, timeout, on_tick=reporter.tick, tick=self.tick,
+                              output=output)
         except KeyboardInterrupt:
             note = self._cancel_after_interrupt(name)
             reporter.end({"status": "cancelled"}, time.monotonic() - start)
@@ -198,11 +199,11 @@ class LoMagics(Magics, Configurable):
             print(f"{args.name}: submitted; %lo_wait {args.name} waits for it")
             return job
         try:
-            doc = self.wait(args.name)
+            doc = self.wait(args.name, output=True)
         except JobFailed as exc:
-            print(client.output(args.name, exc.metadata.get("jobId")), end="")
+            print(exc.metadata.get("output", ""), end="")
             raise
-        print(client.output(args.name, doc.get("jobId")), end="")
+        print(doc.get("output", ""), end="")
         self._store(args.out, client.download(args.name) if args.out else None)
 
     # ---- datasets and results --------------------------------------------------------------

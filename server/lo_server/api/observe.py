@@ -11,7 +11,7 @@ from fastapi.responses import StreamingResponse
 from lo_server.api.deps import get_ctx, require_token_or_query
 from lo_server.context import Context
 from lo_server.errors import ApiError, NotFound
-from lo_server.services import artifacts
+from lo_server.services import artifacts, function
 from lo_server.store.base import TERMINAL_STATUSES
 
 router = APIRouter(tags=["observe"])
@@ -40,6 +40,8 @@ async def events(request: Request, ctx: Context = Depends(get_ctx)):
 @router.get("/observe/{name}", summary="Wait until the artifact is finished, failed or "
                                        "cancelled; 408 after `timeout` seconds")
 async def observe(name: str, timeout: float = Query(60.0, ge=0, le=3600),
+                  output: bool = Query(False, description="add what a Function job printed "
+                                                          "(`output`), saving a request"),
                   ctx: Context = Depends(get_ctx)):
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
@@ -57,6 +59,8 @@ async def observe(name: str, timeout: float = Query(60.0, ge=0, le=3600),
                 raise NotFound(f"{name!r} was deleted while waiting")
             if event.get("status") in TERMINAL_STATUSES:
                 doc = artifacts.get(ctx, name)
+    if output:
+        doc = {**doc, "output": function.output_of(ctx, name, doc.get("jobId"))}
     return {"result": {"_id": 0, **doc}}
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import os
+import pickle
 import sys
 import threading
 import time
@@ -20,6 +21,10 @@ from lo_server import refs
 
 EVENT_TOPIC = "lo-jobs"
 PROGRESS_INTERVAL = 0.2  # seconds between progress events of one job
+# A summary up to this size also travels with the job's last event, so the server records the
+# ending without fetching the task's result from the worker (a round trip of ~2 ms). The
+# scheduler keeps recent events in memory, so larger summaries go the usual way only.
+EVENT_SUMMARY_LIMIT = 16 * 1024
 
 
 class _CapturedOutput(io.StringIO):
@@ -118,12 +123,23 @@ def run_job(job_id: str, attempt: int, task: str, spec: dict, artifacts: str,
         summary = {"ok": True, "metadata": metadata, "output": output.text()}
         if "members" in metadata:  # a job with several artifacts: each one's own outcome
             summary["members"] = metadata.pop("members")
-        return summary
     except BaseException as exc:  # noqa: BLE001 - SystemExit, KeyboardInterrupt: the job's
         # own doing (signals reach only the worker's main thread, never this one)
-        return {"ok": False, "output": output.text(), "error": describe_error(exc)}
+        summary = {"ok": False, "output": output.text(), "error": describe_error(exc)}
     finally:
         stdout.local.buffer = None
+    _announce(emit, summary)
+    return summary
+
+
+def _announce(emit, summary: dict) -> None:
+    """Send a small summary with the job's last event (pickled: events must be msgpack)."""
+    try:
+        packed = pickle.dumps(summary)
+    except Exception:  # noqa: BLE001 - the result itself still travels the usual way
+        return
+    if len(packed) <= EVENT_SUMMARY_LIMIT:
+        emit({"status": "ended", "summary": packed})
 
 
 async def exit_worker() -> None:

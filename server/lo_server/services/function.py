@@ -34,6 +34,14 @@ def update(ctx: Context, name: str, code: str, params: dict, description: str,
     return common.uri(TYPE, name)
 
 
+def output_of(ctx: Context, name: str, job_id: str | None) -> str:
+    """What job `job_id` of Function `name` printed ("" if it is not the latest run)."""
+    latest = ctx.store.latest_execution(name)
+    if latest is None or latest.get("jobId") != job_id:
+        return ""
+    return latest.get("functionMessage") or ""
+
+
 def _request(code: str, params: dict, description: str, timeout: float | None) -> dict:
     """The PATCH body that runs this again (the sidebar's re-run sends it back)."""
     request = {"function": code, "functionParameters": params, "description": description}

@@ -39,6 +39,9 @@ class Store(Protocol):
     def list_executions(self, name: str) -> list[dict]:
         """The artifact's executions in order, each with its number as "_id"."""
 
+    def latest_execution(self, name: str) -> dict | None:
+        """The last execution (with "_id"), without reading the others; None if none."""
+
     # Jobs: one document per run, keyed by job["id"].
     def create_job(self, job: dict) -> None:
         """Insert a new job; ValueError (and nothing written) when job["id"] is taken."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 
-from pymongo import ASCENDING, MongoClient, ReturnDocument
+from pymongo import ASCENDING, DESCENDING, MongoClient, ReturnDocument
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
 from lo_server.store.base import ACTIVE_STATUSES
@@ -114,6 +114,10 @@ class MongoStore:
     def list_executions(self, name: str) -> list[dict]:
         cursor = self._executions.find({"name": name}).sort("number", ASCENDING)
         return [{**found["doc"], "_id": found["number"]} for found in cursor]
+
+    def latest_execution(self, name: str) -> dict | None:
+        found = self._executions.find_one({"name": name}, sort=[("number", DESCENDING)])
+        return {**found["doc"], "_id": found["number"]} if found else None
 
     # Jobs
 

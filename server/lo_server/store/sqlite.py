@@ -136,6 +136,13 @@ class SqliteStore:
         )
         return [{**json.loads(text), "_id": number} for number, text in rows]
 
+    def latest_execution(self, name: str) -> dict | None:
+        rows = self._read(
+            "SELECT number, doc FROM executions WHERE name = ? ORDER BY number DESC LIMIT 1",
+            (name,),
+        )
+        return {**json.loads(rows[0][1]), "_id": rows[0][0]} if rows else None
+
     # Jobs
 
     def create_job(self, job: dict) -> None:

@@ -38,6 +38,20 @@ def test_success_records_output_and_metadata(api):
     assert run["functionParameters"] == {"x": 21}
 
 
+def test_observe_can_bring_the_output_of_the_run_it_waited_for(api):
+    name, doc = run_function(api, "print('first')\nresponse = 1")
+    assert "output" not in doc  # only on request: upstream's observe answer is unchanged
+    answer = api.get(f"/observe/{name}", params={"output": "true"}).json()["result"]
+    assert answer["output"] == "first\n" and answer["jobId"] == doc["jobId"]
+    assert api.patch(f"/function/python/{name}", json={
+        "function": "print('second')\nraise ValueError('no')", "functionParameters": {},
+        "description": ""}).status_code == 201
+    failed = wait_terminal(api, name)
+    answer = api.get(f"/observe/{name}", params={"output": "true"}).json()["result"]
+    assert answer["status"] == "failed" and answer["output"] == "second\n"
+    assert answer["jobId"] == failed["jobId"] != doc["jobId"]
+
+
 def test_upstream_global_idiom_and_plain_helpers_both_work(api):
     code = ("import math\n"
             "def f():\n    global math\n    return math.floor(2.5)\n"

@@ -74,6 +74,19 @@ def test_output_is_captured_per_thread_and_truncated(tmp_path):
     assert "[output truncated: 4901 more characters]" in big["output"]
 
 
+def test_small_summaries_travel_with_the_last_event():
+    import pickle
+
+    sent = []
+    small = {"ok": True, "metadata": {"format": "pickle"}, "output": "hi\n"}
+    runner._announce(sent.append, small)
+    assert sent[0]["status"] == "ended" and pickle.loads(sent[0]["summary"]) == small
+    sent.clear()
+    runner._announce(sent.append, {**small, "output": "x" * runner.EVENT_SUMMARY_LIMIT})
+    runner._announce(sent.append, {**small, "metadata": {"f": lambda: 1}})  # not picklable
+    assert sent == []  # both come back as the task's result only
+
+
 def test_ingest_csv_from_an_upload(tmp_path):
     source = tmp_path / "upload.csv"
     pd.DataFrame({"a": ["007", ""], "b": ["x", "y"]}).to_csv(source, index=False)

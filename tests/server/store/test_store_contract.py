@@ -130,6 +130,16 @@ def test_recreated_name_starts_a_fresh_log(store):
     assert store.list_executions("a") == [{"run": "new", "_id": 1}]
 
 
+def test_latest_execution_is_the_last_one_appended(store):
+    store.create_artifact("a", {"v": 1})
+    assert store.latest_execution("a") is None
+    for run in range(1, 13):  # past 9: numbers, not text, decide the order
+        store.add_execution("a", {"run": run})
+    store.add_execution("b", {"run": "other"})
+    assert store.latest_execution("a") == {"run": 12, "_id": 12}
+    assert store.latest_execution("missing") is None
+
+
 def test_non_json_values_are_refused(store):
     with pytest.raises(ValueError):
         store.create_artifact("nan", {"score": float("nan")})
