@@ -88,7 +88,7 @@ def dask_floor(samples: int) -> dict:
             Client(cluster) as client:
         for label in ("dask default batching", "dask tuned batching"):
             if label.endswith("tuned batching"):
-                tune_latency(client, cluster)
+                tune_latency(client)
             for i in range(20):
                 client.submit(noop, i, pure=False).result()
             times = []

@@ -36,7 +36,12 @@ def now() -> float:
 
 
 class _UnbatchedScheduler(SchedulerPlugin):
-    """Each worker that joins (or rejoins after a restart) gets unbatched scheduler sends."""
+    """The scheduler's sends to every client and worker go at once, including workers that
+    join (or rejoin after a restart) later."""
+
+    async def start(self, scheduler) -> None:
+        for comm in (*scheduler.client_comms.values(), *scheduler.stream_comms.values()):
+            comm.interval = 0
 
     def add_worker(self, scheduler, worker: str) -> None:
         if worker in scheduler.stream_comms:
@@ -48,21 +53,21 @@ class _UnbatchedWorker(WorkerPlugin):
         worker.batched_stream.interval = 0
 
 
-def tune_latency(client: Client, cluster: LocalCluster | None = None) -> None:
+def tune_latency(client: Client) -> None:
     """Send Dask's control messages at once instead of batching them for 2-10 ms.
 
     Batching pays off for graphs of thousands of tasks; a job is one task, so it only adds
     latency: the client holds a submit up to 10 ms after its previous message (a release),
     the scheduler holds a worker's next task 5 ms, results wait 2 ms each way. Dask has no
-    setting for these intervals, so the live BatchedSend objects are changed (the
-    scheduler's only when it runs in this process, i.e. the embedded cluster)."""
+    setting for these intervals, so the live BatchedSend objects are changed, through
+    plugins on the scheduler and the workers (an external scheduler that cannot import
+    lo_server keeps its batching: slower, not wrong)."""
     client.scheduler_comm.interval = 0
-    scheduler = getattr(cluster, "scheduler", None)
-    if scheduler is not None:
-        for comm in (*scheduler.client_comms.values(), *scheduler.stream_comms.values()):
-            comm.interval = 0
-        scheduler.add_plugin(_UnbatchedScheduler(), name="lo-unbatched")
-        client.register_plugin(_UnbatchedWorker(), name="lo-unbatched")
+    try:
+        client.register_plugin(_UnbatchedScheduler(), name="lo-unbatched-scheduler")
+    except Exception as exc:  # noqa: BLE001 - an optimisation only
+        log.info("the Dask scheduler keeps batching its messages: %s", exc)
+    client.register_plugin(_UnbatchedWorker(), name="lo-unbatched")
 
 
 class Engine:
@@ -108,7 +113,7 @@ class Engine:
                 silence_logs=logging.WARNING,
             )
             self.client = Client(self.cluster)
-        tune_latency(self.client, self.cluster)
+        tune_latency(self.client)
         self.client.subscribe_topic(runner.EVENT_TOPIC, self._on_worker_event)
         threading.Thread(target=self._watchdog, name="lo-watchdog", daemon=True).start()
         self.recover()
