@@ -29,6 +29,9 @@ log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 2  # the first run plus one resubmission after an interrupted server
 WATCHDOG_INTERVAL = 0.25
+WORKER_CHECK_INTERVAL = 1.0  # seconds between checks that busy workers are still there
+WORKER_DIED = ("the worker process died while running this job (it exited, crashed or went "
+               "over its memory limit)")
 
 
 def now() -> float:
@@ -320,8 +323,13 @@ class Engine:
             log.warning("could not stop worker %s: %s", address, exc)
 
     def _watchdog(self) -> None:
-        """Time limits, and waiting jobs whose worker came back from a restart."""
+        """Time limits, jobs whose worker is gone, and waiting jobs whose worker came back
+        from a restart."""
+        checked = time.monotonic()
         while not self._closing.wait(WATCHDOG_INTERVAL):
+            if time.monotonic() - checked >= WORKER_CHECK_INTERVAL:
+                checked = time.monotonic()
+                self._fail_jobs_of_lost_workers()
             if self._waiting:
                 self._pump()
             expired = [j for j, t in list(self._deadlines.items()) if time.monotonic() > t]
@@ -330,6 +338,31 @@ class Engine:
                 limit = job["timeout"] if job else 0
                 self._stop(job_id, "failed", {
                     "message": f"timed out after {limit:g} s (the job's time limit)"})
+
+    def _fail_jobs_of_lost_workers(self) -> None:
+        """Fail each job whose worker left the cluster, and drop its task.
+
+        The embedded scheduler fails such a task itself (allowed-failures 0), but an
+        external one keeps its own setting: it would retry the task, which is pinned to the
+        dead worker's address, so it would wait for ever. Our books decide instead."""
+        with self._lock:
+            placed = dict(self._placed)  # before asking: a job placed later is not judged
+        if not placed:
+            return
+        try:
+            workers = self.client.scheduler_info(n_workers=-1)["workers"]
+        except Exception:  # noqa: BLE001 - the scheduler is busy or gone: try again later
+            return
+        for job_id, address in placed.items():
+            if address in workers:
+                continue
+            with self._lock:
+                future = self._futures.get(job_id)
+                if self._placed.get(job_id) != address or future is None or future.done():
+                    continue
+            log.warning("worker %s is gone: job %s fails", address, job_id)
+            self._transition(job_id, "failed", error={"message": WORKER_DIED})
+            future.cancel()  # _on_done frees the job's place
 
     # ---- state -----------------------------------------------------------------------------
     def _transition(self, job_id: str, status: str, attempt: int | None = None,
@@ -399,8 +432,7 @@ def _progress(fraction: float, message: str) -> dict:
 def _dask_error(future: Future) -> dict:
     exc = future.exception()
     if type(exc).__name__ == "KilledWorker":
-        return {"message": "the worker process died while running this job (it exited, "
-                           "crashed or went over its memory limit)"}
+        return {"message": WORKER_DIED}
     error = runner.describe_error(exc)
     tb = future.traceback()
     if tb is not None:

@@ -1,10 +1,14 @@
 """The job engine under load and failure, through a real server and its Dask workers."""
 
 import concurrent.futures
+import os
+import signal
+import time
 import uuid
 
 import pytest
 
+from tests.dask_cluster import start_dask_cluster
 from tests.mongo_server import start_mongo_server, stop_mongo_server
 from tests.server_process import client, start_server, wait_terminal
 
@@ -73,3 +77,49 @@ def test_the_server_runs_on_the_mongo_store_and_keeps_its_data(tmp_path, files, 
             assert rows == [{"a": "1", "b": "2", "_id": 1}, {"a": "3", "b": "4", "_id": 2}]
     finally:
         again.stop()
+
+
+# ---- an external Dask cluster (LO_DASK_SCHEDULER): scheduler and workers of their own -------
+
+PID_THEN_SLEEP = ("import os, time\nprogress(0.1, str(os.getpid()))\ntime.sleep({s})\n"
+                  "print(os.getpid())\nresponse = None")
+
+
+@pytest.fixture(scope="module")
+def dask_cluster(tmp_path_factory):
+    cluster = start_dask_cluster(tmp_path_factory.mktemp("dask"), workers=2)
+    yield cluster
+    cluster.stop()
+
+
+def running_pid(api, name: str, timeout: float = 30) -> int:
+    """The worker pid a job reports as its first progress message."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        message = api.get(f"/artifacts/{name}").json()["result"]["progress"]["message"]
+        if message.isdigit():
+            return int(message)
+        time.sleep(0.05)
+    raise AssertionError(f"{name} never reported its pid")
+
+
+@pytest.mark.slow
+def test_a_killed_external_worker_fails_its_job_at_once(tmp_path, dask_cluster):
+    """The external scheduler keeps its own allowed-failures: without the engine's own check
+    the job, pinned to the dead worker, would wait for ever."""
+    server = start_server(tmp_path, env={"LO_DASK_SCHEDULER": dask_cluster.scheduler})
+    try:
+        with client(server) as api:
+            api.post("/function/python", json={"name": "victim",
+                                               "function": PID_THEN_SLEEP.format(s=60)})
+            pid = running_pid(api, "victim")
+            assert pid in dask_cluster.worker_pids()
+            os.kill(pid, signal.SIGKILL)
+            doc = wait_terminal(api, "victim", timeout=15)
+            assert doc["status"] == "failed"
+            assert "worker process died" in doc["error"]["message"]
+            api.post("/function/python", json={"name": "next", "function": "response = 1"})
+            assert wait_terminal(api, "next", timeout=30)["status"] == "finished"
+    finally:
+        server.stop()
+        dask_cluster.wait_for_workers(2)  # the nanny brings the killed worker back
