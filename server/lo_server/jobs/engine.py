@@ -136,7 +136,9 @@ class Engine:
 
     def recover(self) -> None:
         """Resubmit each job a previous server left unfinished, once; fail it the second time."""
-        for job in self.store.active_jobs():
+        jobs = self.store.active_jobs()
+        self._stop_leftover_runs(jobs)
+        for job in jobs:
             if job.get("attempts", 0) >= MAX_ATTEMPTS:
                 self._transition(job["id"], "failed", error={
                     "message": f"interrupted: the server stopped while this job was "
@@ -146,6 +148,22 @@ class Engine:
                 log.info("resubmitting interrupted job %s (%s)", job["id"], job["name"])
                 self._set(job, {"status": "queued"}, {"progress": _progress(0, "resubmitted")})
                 self._dispatch(job)
+
+    def _stop_leftover_runs(self, jobs: list[dict]) -> None:
+        """End the workers still running a previous server's jobs. An external cluster
+        outlives the server, and Dask cannot interrupt a task's thread when its client goes
+        away: the old run would go on beside the resubmitted one, and keep its worker busy
+        (a resubmitted job could wait behind it for as long as it runs)."""
+        running = {job.get("worker") for job in jobs if job["status"] == "running"} - {None}
+        if not running:
+            return
+        try:
+            workers = self.client.scheduler_info(n_workers=-1)["workers"]
+        except Exception:  # noqa: BLE001 - the next pump finds a free worker anyway
+            return
+        for address in sorted(running & set(workers)):
+            log.info("stopping worker %s: it still runs an interrupted job", address)
+            self._stop_worker(address)
 
     # ---- submitting ------------------------------------------------------------------------
     def submit(self, name: str, task: str, spec: dict, timeout: float | None = None,
@@ -275,7 +293,8 @@ class Engine:
                 self._workers[job["id"]] = msg.get("worker")
                 self._placed[job["id"]] = msg.get("worker")  # where Dask really put it
                 self._deadlines[job["id"]] = time.monotonic() + job["timeout"]
-                self._set(job, {"status": "running", "startedAt": started},
+                self._set(job, {"status": "running", "startedAt": started,
+                                "worker": msg.get("worker")},
                           {"status": "running", "startedAt": started,
                            "progress": _progress(0, "running")})
             elif "progress" in msg:

@@ -6,6 +6,7 @@ import signal
 import time
 import uuid
 
+import psutil
 import pytest
 
 from tests.dask_cluster import start_dask_cluster
@@ -123,3 +124,43 @@ def test_a_killed_external_worker_fails_its_job_at_once(tmp_path, dask_cluster):
     finally:
         server.stop()
         dask_cluster.wait_for_workers(2)  # the nanny brings the killed worker back
+
+
+def ended(pid: int, timeout: float) -> bool:
+    try:
+        _, alive = psutil.wait_procs([psutil.Process(pid)], timeout=timeout)
+    except psutil.NoSuchProcess:
+        return True
+    return not alive
+
+
+FIRST_RUN_SLOW = ("import os, time\nfrom pathlib import Path\nmarker = Path({marker!r})\n"
+                  "if not marker.exists():\n    marker.touch()\n"
+                  "    progress(0.1, str(os.getpid()))\n    time.sleep(120)\n"
+                  "print(os.getpid())\nresponse = None")
+
+
+@pytest.mark.slow
+def test_a_restarted_server_ends_the_run_its_predecessor_left_on_a_worker(tmp_path,
+                                                                         dask_cluster):
+    """The cluster outlives a killed server and Dask cannot stop a task's thread: the new
+    server ends that worker, so the job neither runs twice at once nor waits behind its
+    old run."""
+    env = {"LO_DASK_SCHEDULER": dask_cluster.scheduler}
+    server = start_server(tmp_path / "data", env=env)
+    with client(server) as api:
+        api.post("/function/python", json={"name": "long", "function": FIRST_RUN_SLOW.format(
+            marker=str(tmp_path / "first-run"))})
+        first = running_pid(api, "long")
+    server.stop(signal.SIGKILL)
+    restarted = start_server(tmp_path / "data", env=env)
+    try:
+        assert ended(first, 15), "the interrupted run still holds its worker"
+        with client(restarted) as api:
+            doc = wait_terminal(api, "long", timeout=30)
+            assert doc["status"] == "finished", doc.get("error")
+            runs = api.get("/function/python/long", params={"skip": 1}).json()["result"]
+            assert [int(r["functionMessage"]) != first for r in runs] == [True]
+    finally:
+        restarted.stop()
+        dask_cluster.wait_for_workers(2)
