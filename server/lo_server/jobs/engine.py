@@ -10,6 +10,7 @@ from __future__ import annotations
 import collections
 import logging
 import os
+import pickle
 import threading
 import time
 import uuid
@@ -237,7 +238,7 @@ class Engine:
             future = self.client.submit(
                 runner.run_job, job["id"], attempt, job["task"], job["spec"],
                 str(self.settings.artifacts_dir), self.settings.max_output_chars,
-                key=f"lo-{job['id']}-{attempt}", pure=False,
+                self._storage(job), key=f"lo-{job['id']}-{attempt}", pure=False,
                 workers=[address], allow_other_workers=False,
             )
         except Exception as exc:  # scheduler unreachable: the job fails, the request does not
@@ -247,6 +248,22 @@ class Engine:
             self._futures[job["id"]] = future
             self._placed[job["id"]] = address
         future.add_done_callback(lambda f, j=job["id"], a=attempt: self._on_done(j, a, f))
+
+    def _storage(self, job: dict) -> dict | None:
+        """With a shared artifact store: what the worker pulls (every input, and the
+        outputs themselves for in-place re-runs) and pushes. Embedded workers share this
+        process's directory as their cache; a cluster's workers use their node's own."""
+        if not self.settings.artifacts_url:
+            return None
+        members = job.get("members") or [job["name"]]
+        inputs = []
+        for name in members:
+            doc = self.store.get_artifact(name) or {}
+            inputs.extend(doc.get("parents") or [])
+        return {"url": self.settings.artifacts_url,
+                "cache": None if self.settings.dask_scheduler else
+                str(self.settings.artifacts_dir),
+                "pull": list(dict.fromkeys([*inputs, *members])), "push": members}
 
     # ---- signals from Dask -----------------------------------------------------------------
     def _on_done(self, job_id: str, attempt: int, future: Future) -> None:
@@ -260,18 +277,23 @@ class Engine:
             self._pump()  # a worker thread is free: the next waiting job may go
 
     def _record_result(self, job_id: str, attempt: int, future: Future) -> None:
+        job = self.store.get_job(job_id)
+        if job is None or (_terminal(job) and job["attempts"] == attempt):
+            return  # recorded already, from the job's last event or a cancel: no fetch
         if future.status == "cancelled":
             self._transition(job_id, "failed", attempt=attempt,
                              error={"message": "the job was dropped by the Dask scheduler"})
         elif future.status == "error":
             self._transition(job_id, "failed", attempt=attempt, error=_dask_error(future))
         else:
-            summary = future.result()
-            if summary["ok"]:
-                self._transition(job_id, "finished", attempt=attempt, summary=summary)
-            else:
-                self._transition(job_id, "failed", attempt=attempt, summary=summary,
-                                 error=summary["error"])
+            self._record_summary(job_id, attempt, future.result())
+
+    def _record_summary(self, job_id: str, attempt: int, summary: dict) -> None:
+        if summary["ok"]:
+            self._transition(job_id, "finished", attempt=attempt, summary=summary)
+        else:
+            self._transition(job_id, "failed", attempt=attempt, summary=summary,
+                             error=summary["error"])
 
     def _on_worker_event(self, event) -> None:
         _, msg = event
@@ -297,6 +319,8 @@ class Engine:
                                 "worker": msg.get("worker")},
                           {"status": "running", "startedAt": started,
                            "progress": _progress(0, "running")})
+            elif msg.get("status") == "ended":  # a small summary came with the event
+                self._record_summary(job["id"], job["attempts"], pickle.loads(msg["summary"]))
             elif "progress" in msg:
                 self._set(job, {}, {"progress": _progress(msg["progress"], msg["message"])})
 

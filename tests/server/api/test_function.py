@@ -52,6 +52,13 @@ def test_observe_can_bring_the_output_of_the_run_it_waited_for(api):
     assert answer["jobId"] == failed["jobId"] != doc["jobId"]
 
 
+def test_large_output_takes_the_result_path_and_arrives_whole(api):
+    """Summaries over the event limit are fetched from the worker instead: same outcome."""
+    name, doc = run_function(api, "print('y' * 40000)\nresponse = 2")
+    answer = api.get(f"/observe/{name}", params={"output": "true"}).json()["result"]
+    assert doc["status"] == "finished" and answer["output"] == "y" * 40000 + "\n"
+
+
 def test_upstream_global_idiom_and_plain_helpers_both_work(api):
     code = ("import math\n"
             "def f():\n    global math\n    return math.floor(2.5)\n"
