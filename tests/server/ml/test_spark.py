@@ -6,10 +6,6 @@ own `spark-class`; a lo-server with LO_SPARK_MASTER=spark://... runs Builder job
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import time
 import uuid
 from pathlib import Path
 
@@ -20,26 +16,10 @@ import pytest
 from lo_server.ml import spark
 from notebooks.data.titanic import generate
 from tests.server_process import client, start_server, wait_terminal
+from tests.spark_cluster import SMALL_MODELING_CODE, master_state, spark_cluster, wait_for
 
 JOB_WAIT = 280
-# Few Spark jobs (the cold start dominates): four numeric columns, an 80/20 split.
-CLUSTER_CODE = '''
-from pyspark.ml.feature import VectorAssembler
-from pyspark.sql import functions as F
-
-NUMBERS = ["Pclass", "SibSp", "Parch", "Fare"]
-
-
-def typed(frame):
-    return frame.select("*", *[F.col(c).try_cast("double").alias(c + "_n") for c in NUMBERS])
-
-
-assembler = VectorAssembler(inputCols=[c + "_n" for c in NUMBERS], outputCol="features")
-labelled = assembler.transform(typed(training_df)).withColumn(
-    "label", F.col("Survived").try_cast("double"))
-features_training, features_evaluation = labelled.randomSplit([0.8, 0.2], seed=1)
-features_testing = assembler.transform(typed(testing_df))
-'''
+CLUSTER_CODE = SMALL_MODELING_CODE
 
 
 @pytest.mark.parametrize("master, loopback", [
@@ -59,63 +39,11 @@ def test_fair_pools_file_has_a_pool_per_classifier():
 
 # ---- a standalone cluster -------------------------------------------------------------------
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def master_state(ui_port: int) -> dict:
-    return httpx.get(f"http://127.0.0.1:{ui_port}/json/", timeout=5).json()
-
-
-def wait_for(check, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            value = check()
-            if value:
-                return value
-        except (httpx.HTTPError, ValueError):  # not up yet (a 404 page while starting)
-            pass
-        time.sleep(0.5)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory):
-    import pyspark
-
-    home = Path(pyspark.__file__).parent
-    spark_class = str(home / "bin" / "spark-class")
-    folder = tmp_path_factory.mktemp("spark-cluster")
-    env = {**os.environ, "SPARK_HOME": str(home), "SPARK_LOCAL_IP": "127.0.0.1"}
-    port, master_ui, worker_ui = free_port(), free_port(), free_port()
-    url = f"spark://127.0.0.1:{port}"
-    processes = []
-
-    def launch(name, *args):
-        log = open(folder / f"{name}.log", "w")  # noqa: SIM115 - closed with the process
-        processes.append(subprocess.Popen([spark_class, *args], stdout=log,
-                                          stderr=subprocess.STDOUT, env=env))
-
-    try:
-        launch("master", "org.apache.spark.deploy.master.Master", "--host", "127.0.0.1",
-               "--port", str(port), "--webui-port", str(master_ui))
-        wait_for(lambda: master_state(master_ui)["status"] == "ALIVE", 60, "the master")
-        launch("worker", "org.apache.spark.deploy.worker.Worker", url, "--host", "127.0.0.1",
-               "--cores", "1", "--memory", "1g", "--webui-port", str(worker_ui),
-               "--work-dir", str(folder / "work"))
-        wait_for(lambda: master_state(master_ui)["aliveworkers"] == 1, 60, "the worker")
-        yield {"url": url, "master_ui": master_ui, "worker_ui": worker_ui}
-    finally:
-        for process in reversed(processes):  # spark-class execs java: these are the JVMs
-            process.terminate()
-            try:
-                process.wait(20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(10)
+    with spark_cluster(tmp_path_factory.mktemp("spark-cluster")) as running:
+        yield {"url": running.url, "master_ui": running.master_ui,
+               "worker_ui": running.worker_ui}
 
 
 @pytest.fixture(scope="module")
