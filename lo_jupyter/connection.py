@@ -59,10 +59,21 @@ def running_server(directory: Path | None = None) -> dict | None:
     return info if healthy(info["url"]) is not None else None
 
 
+def _token_file() -> str | None:
+    path = os.environ.get("LO_TOKEN_FILE")
+    if not path:
+        return None
+    try:
+        return Path(path).read_text().strip()
+    except OSError as exc:
+        raise ValueError(f"LO_TOKEN_FILE={path!r} cannot be read: {exc.strerror}") from exc
+
+
 def resolve(url: str | None = None, token: str | None = None) -> tuple[str, str | None]:
-    """(url, token) from the arguments, else LO_URL/LO_TOKEN, else a running local server."""
+    """(url, token) from the arguments, else LO_URL/LO_TOKEN (or LO_TOKEN_FILE, a file
+    holding it, as Docker secrets are), else a running local server."""
     url = url or os.environ.get("LO_URL")
-    token = token or os.environ.get("LO_TOKEN") or None
+    token = token or os.environ.get("LO_TOKEN") or _token_file() or None
     if url:
         url = normalise_url(url)
         if token is None:  # the local server's own URL: its token is ours to use

@@ -10,7 +10,7 @@ from lo_jupyter import connection
 
 @pytest.fixture
 def clean_env(monkeypatch, tmp_path):
-    for variable in ("LO_URL", "LO_TOKEN"):
+    for variable in ("LO_URL", "LO_TOKEN", "LO_TOKEN_FILE"):
         monkeypatch.delenv(variable, raising=False)
     monkeypatch.setenv("LO_DATA_DIR", str(tmp_path / "empty"))
     return monkeypatch
@@ -36,6 +36,20 @@ def test_arguments_win_over_environment(clean_env):
     clean_env.setenv("LO_TOKEN", "envtoken")
     assert connection.resolve("http://arg:2", "argtoken") == ("http://arg:2", "argtoken")
     assert connection.resolve() == ("http://env:1", "envtoken")
+
+
+def test_token_from_a_file(clean_env, tmp_path):
+    """Docker secrets are files: LO_TOKEN_FILE names one; LO_TOKEN still wins."""
+    (tmp_path / "token").write_text("filetoken\n")
+    clean_env.setenv("LO_URL", "http://env:1")
+    clean_env.setenv("LO_TOKEN_FILE", str(tmp_path / "token"))
+    assert connection.resolve() == ("http://env:1", "filetoken")
+    clean_env.setenv("LO_TOKEN", "envtoken")
+    assert connection.resolve() == ("http://env:1", "envtoken")
+    clean_env.delenv("LO_TOKEN")
+    clean_env.setenv("LO_TOKEN_FILE", str(tmp_path / "missing"))
+    with pytest.raises(ValueError, match="LO_TOKEN_FILE=.* cannot be read"):
+        connection.resolve()
 
 
 def test_no_server_anywhere_says_what_to_do(clean_env):
