@@ -55,20 +55,18 @@ def run_captured(action, expected: str = "ok\n") -> float:
 
 
 def breakdown(client, samples: int) -> dict[str, list[float]]:
-    """Where a round trip goes: the HTTP floor, and the three requests a cell makes."""
+    """Where a round trip goes: the HTTP floor, and the two requests a cell makes."""
     parts: dict[str, list[float]] = {"GET /health (HTTP floor)": [], "POST /function/python": [],
-                                     "GET /observe (job runs)": [], "GET output": []}
+                                     "GET /observe?output (job runs)": []}
     for i in range(samples):
         t0 = time.perf_counter()
         client.health()
         t1 = time.perf_counter()
         client.function(f"parts_{i}", CELL)
         t2 = time.perf_counter()
-        doc = client.wait(f"parts_{i}", 60)
+        client.wait(f"parts_{i}", 60, output=True)
         t3 = time.perf_counter()
-        client.output(f"parts_{i}", doc["jobId"])
-        t4 = time.perf_counter()
-        for key, value in zip(parts, (t1 - t0, t2 - t1, t3 - t2, t4 - t3), strict=True):
+        for key, value in zip(parts, (t1 - t0, t2 - t1, t3 - t2), strict=True):
             parts[key].append(value)
     return parts
 
