@@ -155,3 +155,81 @@ def test_manifest_is_plain_json(store, tmp_path):
     published = json.loads(shared.fs.cat_file(shared.key("artifacts", "x", "manifest.json")))
     assert published["files"] == {"array.npy": 5}
     assert json.loads((tmp_path / "x" / mirror.LOCAL_MANIFEST).read_text()) == published
+
+
+def test_a_server_keeps_every_artifact_in_the_store(s3, files, tmp_path):  # noqa: F811
+    """Ingest (URL and upload), a Function job, pages and downloads through a real server;
+    then without its local copies, everything comes back from the store."""
+    import shutil
+
+    from tests.server_process import client, start_server, wait_terminal
+
+    bucket = s3.new_bucket()
+    env = {"LO_ARTIFACTS_URL": f"s3://{bucket}/lo", **s3.env}
+    server = start_server(tmp_path / "data", "--workers", "1", env=env)
+    try:
+        with client(server) as api:
+            url = files.add("people.csv", "name,age\nann,31\nbob,42\n")
+            assert api.post("/dataset/csv", json={"datasetName": "people",
+                                                  "datasetURI": url}).status_code == 201
+            assert api.put("/dataset/csv/uploaded", content=b"a,b\n1,2\n3,4\n",
+                           headers={"Content-Type": "text/csv"}).status_code == 201
+            for name in ("people", "uploaded"):
+                assert wait_terminal(api, name)["status"] == "finished", name
+            code = "response = data.assign(age=data.age.astype(int) + 1)"
+            assert api.post("/function/python", json={
+                "name": "older", "function": code,
+                "functionParameters": {"data": "$people"}}).status_code == 201
+            assert wait_terminal(api, "older")["status"] == "finished"
+
+            keys = s3.keys(bucket, "lo/")
+            for name in ("people", "uploaded", "older"):
+                assert f"lo/artifacts/{name}/manifest.json" in keys
+            assert not [key for key in keys if key.startswith("lo/uploads/")]  # ingested
+
+            shutil.rmtree(tmp_path / "data" / "artifacts")  # the server's and worker's cache
+            rows = api.get("/dataset/csv/people", params={"skip": 1, "limit": 5}).json()
+            assert [row["name"] for row in rows["result"]] == ["ann", "bob"]
+            rows = api.get("/dataset/csv/uploaded", params={"skip": 1}).json()["result"]
+            assert [row["a"] for row in rows] == ["1", "3"]
+            download = api.get("/artifacts/older/download", params={"format": "csv"})
+            assert download.status_code == 200
+            assert download.text.splitlines()[1:] == ['"ann",32', '"bob",43']
+
+            shutil.rmtree(tmp_path / "data" / "artifacts")
+            code = "response = int(data.age.sum())"
+            assert api.post("/function/python", json={
+                "name": "total", "function": code,
+                "functionParameters": {"data": "$older"}}).status_code == 201
+            assert wait_terminal(api, "total")["status"] == "finished"
+            assert api.get("/artifacts/total/download").status_code == 200
+
+            assert api.delete("/function/python/total").status_code == 200
+            assert not [key for key in s3.keys(bucket, "lo/artifacts/total/")]
+    finally:
+        server.stop()
+
+
+def test_a_worker_pulls_inputs_into_its_own_cache_and_pushes_outputs(
+        store, tmp_path, monkeypatch):
+    """What a worker of an external cluster does: no path from the server, only the URL."""
+    from lo_server import artifacts
+    from lo_server.jobs import runner
+
+    _, shared = store
+    artifacts.save_object(tmp_path / "elsewhere", "numbers", [1, 2, 3])
+    shared.push(tmp_path / "elsewhere", "numbers")
+    monkeypatch.setenv(mirror.CACHE_VARIABLE, str(tmp_path / "node-cache"))
+    from lo_server import refs
+
+    params, _ = refs.plan({"xs": "$numbers"}, lambda name: {"status": "finished",
+                                                            "format": "pickle"})
+    spec = {"name": "total", "code": "response = sum(xs)", "params": params}
+    storage = {"url": shared.url, "cache": None, "pull": ["numbers", "total"],
+               "push": ["total"]}
+
+    summary = runner.run_job("j1", 1, "function", spec, "/server/only/path", storage=storage)
+    assert summary["ok"], summary
+    assert (tmp_path / "node-cache" / "numbers" / "object.pkl").exists()
+    shared.pull(tmp_path / "reader", "total")
+    assert artifacts.load_object(tmp_path / "reader", "total", "pickle") == 6

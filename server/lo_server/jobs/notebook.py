@@ -31,11 +31,10 @@ def inject_parameters(notebook, parameters: dict) -> None:
 
 
 def run_notebook(context, spec: dict) -> dict:
-    import nbformat
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
 
-    notebook = nbformat.read(spec["path"], as_version=4)
+    notebook = _read_notebook(context, spec)
     for key in spec["parameters"]:
         if not str(key).isidentifier():
             raise ValueError(f"parameter name {key!r} is not a Python identifier")
@@ -57,6 +56,20 @@ def run_notebook(context, spec: dict) -> dict:
             raise NotebookFailed(_failed_cell(notebook, exc)) from exc
     _save(notebook, dest)
     return {"format": "ipynb", "cells": len(notebook.cells)}
+
+
+def _read_notebook(context, spec: dict):
+    """The published version: from the shared artifact store when there is one (this
+    worker may run on another node than the server that stored it)."""
+    import nbformat
+
+    if not spec.get("staged") or context.mirror is None:
+        return nbformat.read(spec["path"], as_version=4)
+    with tempfile.TemporaryDirectory(prefix="lo-notebook-") as folder:
+        path = Path(folder) / "notebook.ipynb"
+        if not context.mirror.get_file(spec["staged"], path):
+            raise FileNotFoundError(f"{spec['staged']} is not in the shared store")
+        return nbformat.read(path, as_version=4)
 
 
 class NotebookFailed(Exception):

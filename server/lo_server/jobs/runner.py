@@ -78,10 +78,11 @@ def _thread_stdout() -> _ThreadStdout:
 class JobContext:
     """What a task gets besides its spec: where artifacts live and how to report progress."""
 
-    def __init__(self, job_id: str, attempt: int, artifacts: Path, emit):
+    def __init__(self, job_id: str, attempt: int, artifacts: Path, emit, mirror=None):
         self.job_id = job_id
         self.attempt = attempt
         self.artifacts = Path(artifacts)
+        self.mirror = mirror  # the shared store (mirror.Mirror) when LO_ARTIFACTS_URL is set
         self._emit = emit
         self._last_progress = 0.0
 
@@ -110,19 +111,34 @@ def _emitter(job_id: str, attempt: int):
 
 
 def run_job(job_id: str, attempt: int, task: str, spec: dict, artifacts: str,
-            max_output: int = 1_000_000) -> dict:
-    """Run one task and summarise it; never raises for errors in the task itself."""
+            max_output: int = 1_000_000, storage: dict | None = None) -> dict:
+    """Run one task and summarise it; never raises for errors in the task itself.
+
+    `storage`, set when artifacts live in a shared store (LO_ARTIFACTS_URL), names the
+    store's `url`, the local `cache` to use (None: this node's own, mirror.cache_dir), the
+    artifacts to `pull` before the task and those to `push` once it has succeeded."""
     emit, address = _emitter(job_id, attempt)
     emit({"status": "running", "worker": address})
     stdout = _thread_stdout()
     output = _CapturedOutput(max_output)
     stdout.local.buffer = output
-    context = JobContext(job_id, attempt, Path(artifacts), emit)
+    shared = None
+    if storage:
+        from lo_server import mirror
+
+        shared = mirror.for_url(storage["url"])
+        artifacts = storage.get("cache") or mirror.cache_dir(storage["url"])
+    context = JobContext(job_id, attempt, Path(artifacts), emit, shared)
     try:
+        for name in (storage or {}).get("pull", ()):
+            shared.pull(context.artifacts, name)
         metadata = dict(task_function(task)(context, spec) or {})
         summary = {"ok": True, "metadata": metadata, "output": output.text()}
         if "members" in metadata:  # a job with several artifacts: each one's own outcome
             summary["members"] = metadata.pop("members")
+        for name in (storage or {}).get("push", ()):  # before the summary announces it
+            if summary.get("members", {}).get(name, {}).get("ok", True):
+                shared.push(context.artifacts, name)
     except BaseException as exc:  # noqa: BLE001 - SystemExit, KeyboardInterrupt: the job's
         # own doing (signals reach only the worker's main thread, never this one)
         summary = {"ok": False, "output": output.text(), "error": describe_error(exc)}

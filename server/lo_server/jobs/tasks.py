@@ -39,8 +39,13 @@ def run_ingest(context: JobContext, spec: dict) -> dict:
     folder = artifacts.artifact_dir(context.artifacts, name)
     folder.mkdir(parents=True, exist_ok=True)
     source = Path(spec["upload"]) if spec.get("upload") else None
+    staged = spec.get("staged")  # an upload kept in the shared artifact store
     try:
-        if source is None:
+        if staged:
+            source = folder / ".download"
+            if not context.mirror.get_file(staged, source):
+                raise FileNotFoundError(f"the upload of {name!r} is no longer in the store")
+        elif source is None:
             source = folder / ".download"
             fetch.download(spec["url"], source, spec["maxBytes"], spec["timeout"],
                            context.progress)
@@ -61,6 +66,8 @@ def run_ingest(context: JobContext, spec: dict) -> dict:
     finally:
         if source is not None:
             source.unlink(missing_ok=True)
+        if staged:
+            context.mirror.delete(staged)
 
 
 def _describe_output(root: Path, name: str, fmt: str) -> dict:

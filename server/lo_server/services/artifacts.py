@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import time
 
-from lo_server import artifacts, query, tables
+from lo_server import artifacts, mirror, query, tables
 from lo_server.context import Context
 from lo_server.errors import Conflict, Invalid, NotFound
 from lo_server.store.base import ACTIVE_STATUSES
@@ -88,6 +88,7 @@ def _rows(ctx: Context, doc: dict, skip: int, limit: int, filters: dict) -> list
     if doc.get("type") in TABLE_TYPES:
         if doc.get("format") != "parquet" or not doc.get("finished"):
             return []
+        mirror.sync(ctx.settings, doc["name"])
         path = artifacts.artifact_file(ctx.settings.artifacts_dir, doc["name"], "parquet")
         rows = tables.read_page(path, skip, limit, filters)
         if doc.get("type") == "explore/histogram":  # upstream: one field per document
@@ -111,6 +112,9 @@ def delete(ctx: Context, name: str, type: str | None = None) -> str:
         ctx.engine.cancel(doc["jobId"])
     ctx.store.delete_artifact(name)
     artifacts.remove(ctx.settings.artifacts_dir, name)
+    shared = mirror.of(ctx.settings)
+    if shared is not None:
+        shared.remove(name)
     ctx.bus.publish({"name": name, "type": doc.get("type"), "status": "deleted",
                      "deleted": True})
     return "deleted file"

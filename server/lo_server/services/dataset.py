@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from pathlib import Path
 
-from lo_server import fetch
+from lo_server import fetch, mirror
 from lo_server.context import Context
 from lo_server.errors import BadRequest, TooLarge
 from lo_server.services import artifacts as common
@@ -25,12 +26,16 @@ def create_from_url(ctx: Context, kind: str, name: str, url: str) -> str:
 
 
 async def create_from_upload(ctx: Context, name: str, chunks, content_type: str) -> str:
-    """A notebook user's DataFrame or file: CSV or Parquet body streamed to disk first."""
+    """A notebook user's DataFrame or file: CSV or Parquet body streamed to disk first.
+
+    With a shared artifact store the file goes there (`uploads/ID`), so that a worker on
+    another node can ingest it; the worker deletes it once read."""
     common.check_name(name, "datasetName")
     common.ensure_free(ctx, name, "duplicated dataset name")
     uploads = ctx.settings.data_dir / "uploads"
     uploads.mkdir(parents=True, exist_ok=True)
     path = uploads / uuid.uuid4().hex
+    shared = mirror.of(ctx.settings)
     size, head = 0, b""
     try:
         with open(path, "wb") as out:
@@ -43,10 +48,16 @@ async def create_from_upload(ctx: Context, name: str, chunks, content_type: str)
         if size == 0:
             raise BadRequest("empty upload: send the CSV or Parquet file as the request body")
         source_format = _upload_format(content_type, head)
-        _record(ctx, "csv", name, {"url": None},
-                {"upload": str(path), "sourceFormat": source_format})
+        source = {"upload": str(path), "sourceFormat": source_format}
+        if shared is not None:
+            source = {"staged": f"uploads/{path.name}", "sourceFormat": source_format}
+            await asyncio.to_thread(shared.put_file, path, source["staged"])
+            path.unlink()
+        _record(ctx, "csv", name, {"url": None}, source)
     except BaseException:
         Path(path).unlink(missing_ok=True)
+        if shared is not None:
+            await asyncio.to_thread(shared.delete, f"uploads/{path.name}")
         raise
     return common.uri("dataset/csv", name, limit=10)
 

@@ -20,7 +20,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from lo_server import artifacts
+from lo_server import artifacts, mirror
 from lo_server.context import Context
 from lo_server.errors import Conflict, Invalid, NotFound
 from lo_server.services import artifacts as common
@@ -53,6 +53,7 @@ def prepare(ctx: Context, name: str, fmt: str | None = None) -> Download:
     status = doc.get("status", "finished" if doc.get("finished") else "queued")
     if status != "finished":
         raise Conflict(f"{name!r} is {status}: it can be downloaded once it is finished")
+    mirror.sync(ctx.settings, name)
     files = available(ctx, doc)
     if not files:
         raise NotFound(f"{name!r} has no stored content to download")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from lo_server import artifacts
+from lo_server import artifacts, mirror
 from lo_server.context import Context
 from lo_server.errors import Conflict, NotFound
 from lo_server.services import artifacts as common
@@ -40,6 +40,7 @@ def plot_file(ctx: Context, tool: str, name: str, what: str) -> Path:
     status = doc.get("status", "finished" if doc.get("finished") else "queued")
     if status != "finished":
         raise Conflict(f"{name!r} is {status}: its plot exists once it is finished")
+    mirror.sync(ctx.settings, name)
     image = artifacts.artifact_file(ctx.settings.artifacts_dir, name, "png")
     path = image if what == "png" else image.parent / artifacts.PLOT_DATA
     if not path.exists():

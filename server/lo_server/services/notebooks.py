@@ -2,7 +2,9 @@
 
 A published notebook is a record (name, versions) plus one .ipynb file per version under
 DATA_DIR/notebooks/NAME/; every version is kept. A run is an ordinary artifact of type
-notebook/run whose job executes the notebook in a worker (jobs/notebook.py).
+notebook/run whose job executes the notebook in a worker (jobs/notebook.py). With a shared
+artifact store each version is also kept there (`notebooks/NAME/vN.ipynb`), where workers on
+other nodes, and other servers, find it.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import shutil
 import time
 import uuid
 
-from lo_server import artifacts
+from lo_server import artifacts, mirror
 from lo_server.context import Context
 from lo_server.errors import BadRequest, Invalid, NotFound
 from lo_server.services import artifacts as common
@@ -36,6 +38,9 @@ def publish(ctx: Context, name: str, body: bytes) -> dict:
     path = _version_file(ctx, name, version)
     with artifacts.atomic_path(path) as tmp:
         tmp.write_bytes(body)
+    shared = mirror.of(ctx.settings)
+    if shared is not None:  # before the record names the version
+        shared.put_file(path, _version_key(name, version))
     record["versions"].append({
         "version": version, "publishedAt": time.time(), "bytes": len(body),
         "sha256": hashlib.sha256(body).hexdigest(), "cells": len(notebook["cells"]),
@@ -70,7 +75,11 @@ def read(ctx: Context, name: str, version: int | None = None) -> dict:
     version = version or found["latest"]
     if not 1 <= version <= len(found["versions"]):
         raise NotFound(f"notebook {name!r} has no version {version}")
-    return json.loads(_version_file(ctx, name, version).read_text())
+    path = _version_file(ctx, name, version)
+    shared = mirror.of(ctx.settings)
+    if shared is not None and not path.exists():  # published through another server
+        shared.get_file(_version_key(name, version), path)
+    return json.loads(path.read_text())
 
 
 def delete(ctx: Context, name: str) -> str:
@@ -80,6 +89,9 @@ def delete(ctx: Context, name: str) -> str:
             ctx.store.delete_record(SCHEDULE, schedule["id"])
     ctx.store.delete_record(KIND, name)
     shutil.rmtree(ctx.settings.data_dir / "notebooks" / name, ignore_errors=True)
+    shared = mirror.of(ctx.settings)
+    if shared is not None:
+        shared.delete(f"notebooks/{name}")
     return "deleted notebook"
 
 
@@ -108,6 +120,8 @@ def run_now(ctx: Context, name: str, parameters: dict, version: int, output: str
                                 "parameters": parameters})
     spec = {"name": output, "path": str(_version_file(ctx, name, version)),
             "parameters": parameters}
+    if mirror.of(ctx.settings) is not None:  # the worker may be on another node
+        spec["staged"] = _version_key(name, version)
     ctx.engine.submit(output, "notebook", spec, timeout)
     return common.uri(RUN_TYPE, output)
 
@@ -183,3 +197,8 @@ def fire_due(ctx: Context, now: float) -> list[str]:
 
 def _version_file(ctx: Context, name: str, version: int):
     return ctx.settings.data_dir / "notebooks" / name / f"v{version}.ipynb"
+
+
+def _version_key(name: str, version: int) -> str:
+    """The version's key in the shared artifact store."""
+    return f"notebooks/{name}/v{version}.ipynb"
