@@ -131,8 +131,8 @@ def run_builder(context, spec: dict) -> dict:
     outputs = dict(spec["outputs"])  # [[code, artifact name], ...] in request order
     code = spec["code"] if not spec.get("codeUrl") else fetch.download_text(spec["codeUrl"])
     try:
-        training, testing = (session.read.parquet(str(artifacts.artifact_file(
-            root, spec[role], "parquet"))) for role in ("train", "test"))
+        training, testing = (read_table(session, root, spec[role], spec["spark"],
+                                        context.mirror is not None) for role in ("train", "test"))
         features = run_modeling_code(code, spec["test"], training, testing, session)
         context.progress(0.2, "modeling code done; fitting classifiers")
         for frame in features.values():  # each is read by every classifier
@@ -142,6 +142,21 @@ def run_builder(context, spec: dict) -> dict:
     finally:  # what this job (or its code) cached must not fill the next job's memory
         if _alive(session):  # the user's code may have stopped it
             session.catalog.clearCache()
+
+
+def read_table(session, root: Path, name: str, options: dict, pulled: bool):
+    """A dataset as a Spark DataFrame. Spark reads Parquet by path, in its executors, which
+    see this worker's files with a local master (or on a volume every node mounts). With a
+    shared artifact store (`pulled`) only this worker, the driver, has pulled the file: for
+    a cluster master the table is read here and sent to the executors with the job (Builder
+    datasets fit in the driver's memory). The fitted model is still saved by the executors,
+    so a multi-node Spark cluster needs a shared volume for `spark-model/`."""
+    path = artifacts.artifact_file(root, name, "parquet")
+    if not pulled or _loopback_master(options.get("master") or "local[*]"):
+        return session.read.parquet(str(path))
+    import pyarrow.parquet as pq
+
+    return session.createDataFrame(pq.read_table(path))
 
 
 def run_modeling_code(code: str, label: str, training, testing, session) -> dict:

@@ -39,6 +39,22 @@ def test_fair_pools_file_has_a_pool_per_classifier():
 
 # ---- a standalone cluster -------------------------------------------------------------------
 
+def test_a_pulled_table_reaches_a_cluster_master_through_the_driver(tmp_path):
+    """With a shared artifact store and a cluster master, the driver reads the table."""
+    import pandas as pd
+
+    from lo_server import tables
+
+    frame = pd.DataFrame({"x": [1.5, 2.5], "label": [0, 1], "name": ["a", "b"]})
+    tables.table_to_parquet(frame, tmp_path / "people" / "data.parquet")
+    session = spark.spark_session({"master": "local[1]", "shufflePartitions": 1})
+    by_path = spark.read_table(session, tmp_path, "people", {"master": "local[1]"}, True)
+    shipped = spark.read_table(session, tmp_path, "people",
+                               {"master": "spark://10.0.0.9:7077"}, True)
+    assert shipped.schema == by_path.schema
+    assert shipped.toPandas().equals(by_path.toPandas())
+
+
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory):
     with spark_cluster(tmp_path_factory.mktemp("spark-cluster")) as running:
