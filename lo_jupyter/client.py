@@ -178,7 +178,10 @@ class Orchestra(Services):
         """The artifact's content as a Python value: a DataFrame for tables, an ndarray for
         arrays, the object for pickles and Keras models, bytes for files and images.
 
-        `format="csv"` asks for a table as CSV text (returned as a DataFrame too).
+        `format="csv"` asks for a table as CSV text (returned as a DataFrame too);
+        `format="zip"` a Builder artifact's fitted Spark model, as the bytes of a zip of its
+        `spark-model/` directory (unzip it, then load it with the class named in the
+        metadata's `sparkModel`, e.g. `LogisticRegressionModel.load("spark-model")`).
         """
         params = {"format": format} if format else None
         response = self.request("GET", f"/artifacts/{name}/download", params=params,

@@ -15,10 +15,12 @@ router = APIRouter(tags=["observe"])
 
 @router.get("/artifacts/{name}/download", response_class=FileResponse,
             summary="The artifact's content as a file: Parquet or CSV tables, .npy arrays, "
-                    ".keras models, pickled objects, PNG plots, raw generic datasets")
+                    ".keras models, pickled objects, PNG plots, raw generic datasets, a "
+                    "Builder artifact's Spark model as a zip")
 def download(name: str, format: str | None = Query(
-        None, description="parquet, csv, npy, keras, pickle, binary, png or json; default: "
-                          "how the artifact is stored"),
+        None, description="parquet, csv, npy, keras, pickle, binary, png, json or zip (a "
+                          "Builder artifact's Spark model); default: how the artifact is "
+                          "stored"),
         ctx: Context = Depends(get_ctx)):
     item = downloads.prepare(ctx, name, format)
     cleanup = BackgroundTask(item.path.unlink, missing_ok=True) if item.temporary else None

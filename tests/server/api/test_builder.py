@@ -8,10 +8,13 @@ upstream example's style (notebooks/data/titanic_spark.py).
 
 from __future__ import annotations
 
+import io
 import json
 import math
 import uuid
+import zipfile
 
+import cloudpickle
 import pytest
 
 from notebooks.data.titanic import generate
@@ -231,6 +234,54 @@ response = None
     result = json.loads(run["functionMessage"])
     assert result["features"] == result["columns"] == 11
     assert result["gap"] < 1e-9
+
+
+@pytest.mark.slow
+def test_saved_model_downloads_as_a_zip_that_spark_loads(api, built, titanic, tmp_path):
+    """?format=zip gives the spark-model/ directory; a Function job (the worker's Spark
+    session, no new JVM here) loads the unzipped copy with the class in `sparkModel`."""
+    for clf in CLASSIFIERS:
+        name = f"{titanic['test']}{clf}"
+        response = api.get(f"/artifacts/{name}/download", params={"format": "zip"})
+        assert response.status_code == 200, response.text
+        assert response.headers["content-type"] == "application/zip"
+        assert response.headers["x-lo-format"] == "zip"
+        assert f'filename="{name}.zip"' in response.headers["content-disposition"]
+        with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
+            archive.extractall(tmp_path / clf)
+        [metadata] = (tmp_path / clf / "spark-model" / "metadata").glob("part-*")
+        saved = json.loads(metadata.read_text().splitlines()[0])
+        model_class = built["docs"][name]["sparkModel"]["class"]
+        assert saved["class"].rsplit(".", 1)[1] == model_class.rsplit(".", 1)[1]
+        assert (tmp_path / clf / "spark-model" / "data").is_dir()
+    default = api.get(f"/artifacts/{titanic['test']}LR/download")  # still the predictions
+    assert default.headers["x-lo-format"] == "parquet"
+    unknown = api.get(f"/artifacts/{titanic['test']}LR/download", params={"format": "model"})
+    assert unknown.status_code == 406
+    assert unknown.json()["result"] == (f"invalid format 'model' for '{titanic['test']}LR' "
+                                        "(a builder/sparkml): use parquet, csv, zip")
+    code = '''
+import importlib
+from pyspark.sql import SparkSession
+
+SparkSession.builder.getOrCreate()
+module, _, name = model_class.rpartition(".")
+model = getattr(importlib.import_module(module), name).load(path)
+response = {"class": type(model).__name__, "features": model.numFeatures,
+            "classes": model.numClasses}
+'''
+    doc = built["docs"][f"{titanic['test']}LR"]
+    function = unique("unzipped")
+    api.post("/function/python", json={"name": function, "function": code,
+                                       "functionParameters": {
+                                           "path": str(tmp_path / "LR" / "spark-model"),
+                                           "model_class": doc["sparkModel"]["class"]}})
+    finished = wait_terminal(api, function, JOB_WAIT)
+    assert finished["status"] == "finished", finished.get("error")
+    loaded = api.get(f"/artifacts/{function}/download")
+    assert loaded.status_code == 200
+    assert cloudpickle.loads(loaded.content) == {
+        "class": "LogisticRegressionModel", "features": 11, "classes": 2}
 
 
 @pytest.mark.slow
