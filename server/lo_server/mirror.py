@@ -73,10 +73,13 @@ def sync(settings, name: str) -> None:
 
 class Mirror:
     def __init__(self, url: str):
-        from fsspec.core import url_to_fs
+        from fsspec.core import split_protocol, url_to_fs
 
+        # a directory (e.g. a volume every node mounts) works too
+        self.local = split_protocol(url)[0] in (None, "file", "local")
         # no listings cache: another node may have changed the store a moment ago
-        self.fs, base = url_to_fs(url, use_listings_cache=False)
+        options = {"auto_mkdir": True} if self.local else {"use_listings_cache": False}
+        self.fs, base = url_to_fs(url, **options)
         self.url = url
         self.base = base.rstrip("/")
 
@@ -94,7 +97,7 @@ class Mirror:
                         [self.key("artifacts", name, version, rel) for rel in files])
         previous = self._manifest(name)
         manifest = {"version": version, "files": files}
-        self.fs.pipe_file(self.key("artifacts", name, MANIFEST), _encode(manifest))
+        self._publish(self.key("artifacts", name, MANIFEST), _encode(manifest))
         if previous:  # readers still on it retry from the new manifest
             self._delete(self.key("artifacts", name, previous["version"]))
         _write_local_manifest(folder, manifest)
@@ -121,6 +124,15 @@ class Mirror:
 
     def remove(self, name: str) -> None:
         self._delete(self.key("artifacts", name))
+
+    def _publish(self, path: str, data: bytes) -> None:
+        """One object PUT is atomic; a local file is written aside, then renamed."""
+        if not self.local:
+            self.fs.pipe_file(path, data)
+            return
+        partial = f"{path}.tmp-{uuid.uuid4().hex}"
+        self.fs.pipe_file(partial, data)
+        self.fs.mv(partial, path)
 
     def _manifest(self, name: str) -> dict | None:
         try:

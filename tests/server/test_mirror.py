@@ -134,6 +134,20 @@ def test_single_files_for_uploads_and_notebooks(store, tmp_path):
     assert not (tmp_path / "again").exists()
 
 
+def test_a_directory_url_works_as_a_store(tmp_path):
+    """A volume every node mounts: the same versions and manifest, renamed into place."""
+    for url in (f"file://{tmp_path}/vol", str(tmp_path / "plain")):
+        shared = mirror.Mirror(url)
+        write(tmp_path / "a" / "x", {"object.pkl": url, "sub/part": "p"})
+        shared.push(tmp_path / "a", "x")
+        shared.push(tmp_path / "a", "x")  # the first version is deleted
+        assert shared.pull(tmp_path / url.replace("/", "_"), "x") is True
+        assert read_all(tmp_path / url.replace("/", "_") / "x") == {"object.pkl": url,
+                                                                     "sub/part": "p"}
+        stored = list(shared.fs.ls(shared.key("artifacts", "x"), detail=False))
+        assert len(stored) == 2  # manifest.json and one version
+
+
 def test_local_only_without_a_url(tmp_path):
     assert mirror.of(Settings(data_dir=tmp_path)) is None
     mirror.sync(Settings(data_dir=tmp_path), "anything")  # nothing to do, nothing raised
