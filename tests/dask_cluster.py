@@ -37,16 +37,17 @@ class DaskCluster:
     env: dict
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
 
-    def add_worker(self, name: str) -> None:
+    def add_worker(self, name: str, env: dict | None = None) -> None:
+        """One more worker under its nanny; `env` adds to the cluster's environment."""
         command = [sys.executable, "-m", "dask", "worker", self.scheduler, "--name", name,
                    "--nthreads", "1", "--nanny", "--host", "127.0.0.1", "--no-dashboard",
                    "--local-directory", str(self.folder / name)]
-        self._launch(name, command)
+        self._launch(name, command, env)
 
-    def _launch(self, name: str, command: list[str]) -> None:
+    def _launch(self, name: str, command: list[str], env: dict | None = None) -> None:
         with open(self.folder / f"{name}.log", "w") as log:  # the child keeps its own copy
             self.processes[name] = subprocess.Popen(
-                command, stdout=log, stderr=subprocess.STDOUT, env=self.env,
+                command, stdout=log, stderr=subprocess.STDOUT, env={**self.env, **(env or {})},
                 start_new_session=True)
 
     def worker_pids(self) -> list[int]:
@@ -100,9 +101,11 @@ def _signal_group(process: subprocess.Popen, sig: int) -> None:
         pass
 
 
-def start_dask_cluster(folder: Path, workers: int = 2, env: dict | None = None) -> DaskCluster:
+def start_dask_cluster(folder: Path, workers: int = 2, env: dict | None = None,
+                       worker_env=None) -> DaskCluster:
     """A scheduler and `workers` one-thread workers on loopback; `env` adds to (or, with a
-    None value, removes from) the processes' environment. Secrets are never passed on."""
+    None value, removes from) the processes' environment, `worker_env(name)` gives a
+    worker's own additions. Secrets are never passed on."""
     folder.mkdir(parents=True, exist_ok=True)
     environ = {k: v for k, v in os.environ.items() if k not in SECRETS}
     for key, value in (env or {}).items():
@@ -115,9 +118,10 @@ def start_dask_cluster(folder: Path, workers: int = 2, env: dict | None = None) 
     try:
         cluster._launch("scheduler", [sys.executable, "-m", "dask", "scheduler",
                                       "--host", "127.0.0.1", "--port", port,
-                                      "--no-dashboard"])
+                                      "--dashboard-address", "127.0.0.1:0"])
         for i in range(workers):
-            cluster.add_worker(f"worker-{i + 1}")
+            name = f"worker-{i + 1}"
+            cluster.add_worker(name, worker_env(name) if worker_env else None)
         cluster.wait_for_workers(workers)
     except BaseException:
         cluster.stop()
