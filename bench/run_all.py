@@ -1,36 +1,113 @@
-"""`make bench`: run every benchmark, then gather their results into results/latest.json."""
+"""`make bench`: run every benchmark, then gather their results into results/latest.json.
+
+Run: python bench/run_all.py [NAME ...]   (default: every benchmark, in the order below)
+
+latest.json holds the machine (CPU model, cores, RAM, Python, load average at the start),
+the date, which benchmarks ran this time, and each benchmark's own result file; a benchmark
+that did not run (or failed) keeps its previous result, marked with its own time. The last
+thing printed is one table of every targeted figure: ours, the baseline, ratio, target, met.
+"""
 
 from __future__ import annotations
 
 import json
+import os
+import platform
 import runpy
 import sys
 import time
 import traceback
 
-from common import RESULTS, machine
+from common import RESULTS
 
 BENCHMARKS = ["function_overhead", "throughput", "ingest_paging", "builder_titanic",
               "concurrent_pipelines", "footprint"]
 
 
+def machine_info() -> dict:
+    return {"machine": platform.machine(), "cpu": _cpu_model(), "cores": os.cpu_count(),
+            "ramGiB": _ram_gib(), "python": platform.python_version(),
+            "system": f"{platform.system()} {platform.release()}",
+            "loadAverage": [round(x, 2) for x in os.getloadavg()]}
+
+
+def _cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo") as info:
+            for line in info:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def _ram_gib() -> float | None:
+    try:
+        with open("/proc/meminfo") as info:
+            for line in info:
+                if line.startswith("MemTotal:"):
+                    return round(int(line.split()[1]) / 1024**2, 1)
+    except OSError:
+        pass
+    return None
+
+
+def summary_rows(name: str, result: dict) -> list[dict]:
+    """The figures with a target, in report()'s row shape."""
+    if name == "builder_titanic":  # its own result shape (bench/builder_titanic.py)
+        warm = result["flow"]["warmMedianSeconds"]
+        direct = result["direct"]["sequentialMedianSeconds"]
+        return [{"metric": "Titanic flow, 5 classifiers, warm s", "ours": warm,
+                 "baseline": direct, "ratio": warm / direct, "target": "<= 1.2x",
+                 "met": warm / direct <= 1.2},
+                {"metric": "Titanic warm, speedup over upstream's 90 s",
+                 "ours": result["speedupOverUpstreamWarm"], "baseline": None, "ratio": None,
+                 "target": ">= 10x", "met": result["speedupOverUpstreamWarm"] >= 10}]
+    return [row for row in result.get("rows", []) if row.get("met") is not None]
+
+
+def print_summary(results: dict, ran: list[str]) -> None:
+    print(f"\n== summary ({len(ran)} of {len(BENCHMARKS)} ran now; '*' = an earlier result)")
+    print(f"{'benchmark':<21} {'metric':<44} {'ours':>9} {'baseline':>9} {'ratio':>7}  "
+          "target")
+    for name, result in results.items():
+        mark = "" if name in ran else "*"
+        for row in summary_rows(name, result):
+            baseline = "" if row.get("baseline") is None else f"{row['baseline']:.4g}"
+            ratio = "" if row.get("ratio") is None else f"{row['ratio']:.2f}x"
+            met = {True: "met", False: "MISSED", None: ""}[row.get("met")]
+            print(f"{name + mark:<21} {row['metric'][:44]:<44} {row['ours']:>9.4g} "
+                  f"{baseline:>9} {ratio:>7}  {row.get('target', '')} {met}")
+
+
 def main(names: list[str]) -> int:
-    failed = []
+    started = time.strftime("%Y-%m-%d %H:%M")
+    machine = machine_info()
+    print(f"{machine['cpu']}, {machine['cores']} cores, {machine['ramGiB']} GiB, Python "
+          f"{machine['python']}; load average {machine['loadAverage']}")
+    failed, ran = [], []
     for name in names or BENCHMARKS:
         print(f"\n### {name}", flush=True)
+        argv = sys.argv
+        sys.argv = [str(RESULTS.parent / f"{name}.py")]  # each parses its own defaults
         try:
-            runpy.run_path(str(RESULTS.parent / f"{name}.py"), run_name="__main__")
-        except Exception:  # noqa: BLE001 - report and go on with the others
+            runpy.run_path(sys.argv[0], run_name="__main__")
+            ran.append(name)
+        except (Exception, SystemExit):  # noqa: BLE001 - report and go on with the others
             traceback.print_exc()
             failed.append(name)
+        finally:
+            sys.argv = argv
     results = {}
     for name in BENCHMARKS:
         path = RESULTS / f"{name}.json"
         if path.exists():
             results[name] = json.loads(path.read_text())
     (RESULTS / "latest.json").write_text(json.dumps(
-        {"machine": machine(), "time": time.strftime("%Y-%m-%d %H:%M"), "results": results},
-        indent=2))
+        {"time": started, "finished": time.strftime("%Y-%m-%d %H:%M"), "machine": machine,
+         "ran": ran, "failed": failed, "results": results}, indent=2) + "\n")
+    print_summary(results, ran)
     if failed:
         print(f"\nfailed: {', '.join(failed)}")
     return 1 if failed else 0
