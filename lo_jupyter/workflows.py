@@ -40,6 +40,9 @@ def builder(magics, args, cell: str):
             results.append((job.name, exc.metadata))
             failures.append(exc)
     table = display.builder_table(results)
+    printed = results[0][1].get("output") if results else ""
+    if printed:  # what the modeling code printed (the same for every classifier)
+        print(printed, end="" if printed.endswith("\n") else "\n")
     print(f"{args.name}: {len(results) - len(failures)} of {len(results)} classifiers finished")
     show(table)
     magics._store(args.out, table)

@@ -34,6 +34,7 @@ from lo_server.errors import ApiError
 from lo_server.events import EventBus
 from lo_server.jobs.clock import Clock
 from lo_server.jobs.engine import Engine
+from lo_server.services import builder as builder_service
 from lo_server.services import executor as executor_service
 from lo_server.services import function as function_service
 from lo_server.services import model as model_service
@@ -57,6 +58,7 @@ def create_app(settings: Settings) -> FastAPI:
         engine.hooks["model"] = model_service.record_execution(ctx)
         engine.hooks["method"] = executor_service.record_execution(ctx)
         engine.hooks["toolkit"] = toolkit_steps.record_execution(ctx)
+        engine.hooks["builder"] = builder_service.record_output(ctx)
         await anyio.to_thread.run_sync(engine.start)
         app.state.ctx = ctx
         clock = Clock(lambda now: notebooks_service.fire_due(ctx, now))

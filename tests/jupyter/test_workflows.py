@@ -90,8 +90,8 @@ def test_builder_cell_shows_metrics_and_runs_again(ip, orchestra, files):
     with capture_output() as out:
         ip.run_cell_magic("lo_builder", f"titanic --train {train} --test {test} "
                                         "--classifiers lr,dt --out metrics",
-                          titanic_spark.CASTING_CODE)
-    assert "titanic: 2 of 2 classifiers finished" in out.stdout
+                          titanic_spark.CASTING_CODE + "\nprint('rows:', training_df.count())")
+    assert out.stdout.startswith("rows: 120\ntitanic: 2 of 2 classifiers finished")
     table = ip.user_ns["metrics"]
     assert list(table.index) == ["LR", "DT"] and set(table["status"]) == {"finished"}
     assert table["accuracy"].between(0, 1).all() and (table["fit time (s)"] >= 0).all()

@@ -15,6 +15,7 @@ from lo_server.ml.spark import CLASSIFIERS
 from lo_server.services import artifacts as common
 
 TYPE = "builder/sparkml"
+OUTPUT_KEPT = 20_000  # characters of the modeling code's printed output kept per artifact
 
 
 def create(ctx: Context, train: str, test: str, code: str, classifiers: list[str],
@@ -48,6 +49,20 @@ def create(ctx: Context, train: str, test: str, code: str, classifiers: list[str
     names = [name for _, name in outputs]
     ctx.engine.submit(names[0], "builder", spec, timeout, members=names)
     return [common.uri(TYPE, name, limit=10) for name in names]
+
+
+def record_output(ctx: Context):
+    """Engine hook: keep what the modeling code printed (its end) with every prediction."""
+
+    def hook(job: dict, summary: dict) -> None:
+        output = summary.get("output") or ""
+        if len(output) > OUTPUT_KEPT:
+            output = f"[first {len(output) - OUTPUT_KEPT} characters cut]\n" + \
+                output[-OUTPUT_KEPT:]
+        for name in job["members"]:
+            ctx.store.update_artifact(name, {"output": output})
+
+    return hook
 
 
 def _check_input(ctx: Context, name: str) -> None:

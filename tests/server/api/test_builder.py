@@ -93,7 +93,8 @@ def build(api, train: str, test: str, code: str, classifiers: list[str]) -> dict
 @pytest.fixture(scope="module")
 def built(api, titanic):
     """The five classifiers on the raw (string) datasets, the code casting them itself."""
-    return build(api, titanic["train"], titanic["test"], CASTING_CODE, CLASSIFIERS)
+    code = CASTING_CODE + "\nprint('features ready:', 'features' in features_training.columns)\n"
+    return build(api, titanic["train"], titanic["test"], code, CLASSIFIERS)
 
 
 def rows_of(api, name: str) -> list[dict]:
@@ -179,6 +180,7 @@ def test_every_classifier_finishes_with_upstream_metadata_and_metrics(built, tit
             assert isinstance(text, str) and float(text) == value
             assert 0.5 <= value <= 1.0, (clf, value)  # the generated data has real signal
         assert doc["rows"] == TEST_ROWS and doc["format"] == "parquet"
+        assert doc["output"] == "features ready: True\n"  # what the modeling code printed
         assert doc["sparkModel"]["path"] == "spark-model"
         assert doc["sparkModel"]["class"].startswith("pyspark.ml.classification.")
 
