@@ -192,3 +192,15 @@ def test_huge_bodies_are_refused_without_reading_them(api):
 def test_nothing_was_created_by_the_bad_requests(api):
     names = {d["name"] for d in api.get("/artifacts").json()["result"]}
     assert not names & {"ok_name", "d1", "empty_upload", "bad_parquet", "x"}
+
+
+def test_the_table_engine_loads_with_the_first_page_not_at_start():
+    """pyarrow and pandas cost an idle server ~110 MiB: only table work loads them."""
+    import subprocess
+    import sys
+
+    probe = ("import sys, lo_server.app, lo_server.cli; "
+             "print(sorted(m for m in ('pandas', 'pyarrow') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          timeout=120, check=True)
+    assert done.stdout.strip() == "[]"

@@ -21,7 +21,7 @@ import uuid
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from lo_server import artifacts, fetch, tables
+from lo_server import artifacts, fetch
 
 # code -> class in pyspark.ml.classification (upstream's five, default parameters)
 CLASSIFIERS = {
@@ -256,6 +256,8 @@ def fit_classifier(session, code: str, name: str, features: dict, root: Path) ->
                 metadata[field] = str(value)  # upstream's string
                 metadata[f"{metric}Value"] = value if math.isfinite(value) else None
         predictions = prediction_table(model.transform(features["features_testing"]))
+        from lo_server import tables  # here, not at the top: the server imports CLASSIFIERS
+
         metadata.update({"format": "parquet", **tables.table_to_parquet(
             predictions, artifacts.artifact_file(root, name, "parquet"))})
         metadata["sparkModel"] = save_model(model, artifacts.artifact_dir(root, name))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import time
 
-from lo_server import artifacts, mirror, query, tables
+from lo_server import artifacts, mirror
 from lo_server.context import Context
 from lo_server.errors import Conflict, Invalid, NotFound
 from lo_server.store.base import ACTIVE_STATUSES
@@ -63,6 +63,8 @@ def is_active(doc: dict) -> bool:
 
 def content(ctx: Context, name: str, skip: int, limit: int, query_text: str | None) -> list:
     """Upstream's content page: the metadata document (`_id` 0) first, then rows 1..N."""
+    from lo_server import query  # pyarrow loads with the first page, not at start (~100 MiB)
+
     doc = get(ctx, name)
     if skip < 0 or limit < 0:
         raise Invalid("skip and limit must not be negative")
@@ -85,6 +87,8 @@ def content(ctx: Context, name: str, skip: int, limit: int, query_text: str | No
 
 
 def _rows(ctx: Context, doc: dict, skip: int, limit: int, filters: dict) -> list:
+    from lo_server import query, tables
+
     if doc.get("type") in TABLE_TYPES:
         if doc.get("format") != "parquet" or not doc.get("finished"):
             return []
