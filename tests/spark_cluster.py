@@ -50,10 +50,6 @@ class SparkCluster:
         """The master's JSON status: status, aliveworkers, activeapps, completedapps..."""
         return master_state(self.master_ui)
 
-    def logs(self) -> str:
-        return "".join(f"--- {path.name}\n{path.read_text(errors='replace')[-4000:]}\n"
-                       for path in sorted(self.folder.glob("*.log")))
-
 
 def free_port() -> int:
     with socket.socket() as sock:

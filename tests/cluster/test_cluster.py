@@ -87,7 +87,6 @@ class Cluster:
     folder: Path
     dask: DaskCluster
     spark: SparkCluster
-    mongo_log: Path
     s3_env: dict  # the AWS_* variables
     env: dict  # lo-server's configuration: nothing but environment variables
     servers: list = field(default_factory=list)  # every lo-server started, the last running
@@ -111,40 +110,42 @@ class Cluster:
         return self.server
 
     def logs(self) -> str:
-        parts = [self.dask.logs(), self.spark.logs()]
-        s3_log = self.folder / "s3" / "s3.log"
-        if s3_log.exists():
-            parts.append(f"--- s3\n{s3_log.read_text(errors='replace')[-3000:]}\n")
-        if self.mongo_log.exists():
-            parts.append(f"--- mongo\n{self.mongo_log.read_text(errors='replace')[-3000:]}\n")
-        for i, server in enumerate(self.servers):
-            parts.append(f"--- lo-server #{i + 1}\n{''.join(server.lines[-60:])}\n")
-        return "".join(parts)
+        servers = "".join(f"--- lo-server #{i + 1}\n{''.join(server.lines[-60:])}\n"
+                          for i, server in enumerate(self.servers))
+        return folder_logs(self.folder) + servers
+
+
+def folder_logs(folder: Path) -> str:
+    """The end of every process's log under `folder` (Spark executors' stderr included)."""
+    paths = sorted([*folder.rglob("*.log"), *folder.rglob("stderr")])
+    return "".join(f"--- {path.relative_to(folder)}\n{path.read_text(errors='replace')[-3000:]}\n"
+                   for path in paths if path.is_file())
 
 
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory):
     folder = tmp_path_factory.mktemp("cluster")
     with contextlib.ExitStack() as stack:
-        mongo_url, mongo = start_mongo_server(folder / "mongo")
-        stack.callback(stop_mongo_server, mongo)
-        s3_env = stack.enter_context(s3_server(folder / "s3"))
-        s3_client(s3_env).create_bucket(Bucket=BUCKET)
-        spark = stack.enter_context(spark_cluster(folder / "spark"))
-        dask = start_dask_cluster(folder / "dask", workers=WORKERS, env=s3_env, worker_env=lambda
-                                  name: {"LO_ARTIFACTS_CACHE": str(folder / f"cache-{name}")})
-        stack.callback(dask.stop)
-        running = Cluster(folder, dask, spark, folder / "mongo" / "output.log", s3_env, env={
-            "LO_DASK_SCHEDULER": dask.scheduler, "LO_MONGO_URL": mongo_url,
-            "LO_MONGO_DB": "lo_cluster", "LO_ARTIFACTS_URL": f"s3://{BUCKET}/{PREFIX}",
-            "LO_SPARK_MASTER": spark.url, "LO_SPARK_SHUFFLE_PARTITIONS": "2",
-            "LO_JOB_TIMEOUT": "300", **s3_env,
-        })
-        stack.callback(lambda: [server.stop() for server in running.servers])
         try:
+            mongo_url, mongo = start_mongo_server(folder / "mongo")
+            stack.callback(stop_mongo_server, mongo)
+            s3_env = stack.enter_context(s3_server(folder / "s3"))
+            s3_client(s3_env).create_bucket(Bucket=BUCKET)
+            spark = stack.enter_context(spark_cluster(folder / "spark"))
+            dask = start_dask_cluster(folder / "dask", workers=WORKERS, env=s3_env, worker_env=(
+                lambda name: {"LO_ARTIFACTS_CACHE": str(folder / f"cache-{name}")}))
+            stack.callback(dask.stop)
+            running = Cluster(folder, dask, spark, s3_env, env={
+                "LO_DASK_SCHEDULER": dask.scheduler, "LO_MONGO_URL": mongo_url,
+                "LO_MONGO_DB": "lo_cluster", "LO_ARTIFACTS_URL": f"s3://{BUCKET}/{PREFIX}",
+                "LO_SPARK_MASTER": spark.url, "LO_SPARK_SHUFFLE_PARTITIONS": "2",
+                "LO_JOB_TIMEOUT": "300", **s3_env,
+            })
+            stack.callback(lambda: [server.stop() for server in running.servers])
             running.start_server()
         except Exception as exc:
-            raise RuntimeError(f"{exc}\n{running.logs()}") from None
+            raise RuntimeError(f"the cluster did not start: {exc}\n{folder_logs(folder)}") \
+                from exc
         yield running
 
 
@@ -164,6 +165,14 @@ def running_pid(api, name: str, timeout: float = 60) -> int:
             return int(doc["progress"]["message"])
         time.sleep(0.05)
     raise AssertionError(f"{name} never reported its pid")
+
+
+def ended(pid: int, timeout: float) -> bool:
+    try:
+        _, alive = psutil.wait_procs([psutil.Process(pid)], timeout=timeout)
+    except psutil.NoSuchProcess:
+        return True
+    return not alive
 
 
 def finished(doc: dict) -> dict:
@@ -237,8 +246,8 @@ def test_builder_runs_on_the_spark_standalone_cluster(cluster, api):
     doc = finished(wait_terminal(api, "titanic_testLR", BUILDER_WAIT))
     assert doc["rows"] == 30 and 0 <= doc["accuracyValue"] <= 1
     # the Spark session is an application of the standalone master, and stays up
-    [app] = cluster.spark.state()["activeapps"]
-    assert app["name"] == "lo-builder" and app["state"] == "RUNNING"
+    apps = cluster.spark.state()["activeapps"]
+    assert [(app["name"], app["state"]) for app in apps] == [("lo-builder", "RUNNING")], apps
 
 
 def test_a_worker_killed_mid_job_fails_that_job_and_the_next_job_runs(cluster, api):
@@ -257,6 +266,22 @@ def test_a_worker_killed_mid_job_fails_that_job_and_the_next_job_runs(cluster, a
     api.post("/function/python", json={"name": after, "function": "response = 1"})
     finished(wait_terminal(api, after, 30))
     cluster.dask.wait_for_workers(WORKERS)  # the nanny brought the killed worker back
+
+
+def test_cancelling_a_running_job_ends_it_and_its_worker_comes_back(cluster, api):
+    name = unique("cancelled")
+    api.post("/function/python", json={"name": name, "function": (
+        "import os, time\nprogress(0.1, str(os.getpid()))\ntime.sleep(120)\nresponse = None")})
+    pid = running_pid(api, name)
+    assert api.post(f"/observe/{name}/cancel").status_code == 200
+    assert wait_terminal(api, name, 10)["status"] == "cancelled"
+    assert ended(pid, 15)  # the worker process exits...
+    cluster.dask.wait_for_workers(WORKERS)  # ...and its nanny starts a fresh one
+    names = [unique("next") for _ in range(WORKERS + 1)]
+    for following in names:
+        api.post("/function/python", json={"name": following, "function": "response = 1"})
+    for following in names:
+        finished(wait_terminal(api, following, 30))
 
 
 def test_a_server_killed_mid_job_recovers_it_on_restart(cluster, files):
@@ -288,5 +313,5 @@ def test_a_server_killed_mid_job_recovers_it_on_restart(cluster, files):
         rows = api.get("/dataset/csv/titanic", params={"skip": 1, "limit": 2}).json()["result"]
         assert [row["PassengerId"] for row in rows] == ["1", "2"]
         assert api.get("/artifacts/logistic_fit/download").status_code == 200
-    assert not psutil.pid_exists(first) or psutil.Process(first).status() == "zombie"
+    assert ended(first, 15)  # the first run's worker was stopped, not left running it
     cluster.dask.wait_for_workers(WORKERS)
