@@ -219,7 +219,7 @@ class Engine:
         and the task is pinned to that worker: left to itself, Dask may queue a task behind
         a busy one, or on a worker that is about to be stopped."""
         try:
-            workers = self.client.scheduler_info(n_workers=-1)["workers"]
+            workers = self._worker_states()
         except Exception:  # noqa: BLE001 - the scheduler is busy or gone: try again later
             return None
         with self._lock:
@@ -230,6 +230,19 @@ class Engine:
                         and held[address] < info.get("nthreads", 1):
                     return address
         return None
+
+    def _worker_states(self) -> dict[str, dict]:
+        """{address: {"status", "nthreads"}} of every worker the scheduler knows.
+
+        The embedded scheduler lives in this process, so its table is read directly: asking
+        it over its own event loop costs a round trip per dispatch and, under load, made
+        every finished job's callback wait for that loop."""
+        scheduler = getattr(self.cluster, "scheduler", None)
+        if scheduler is None:
+            return self.client.scheduler_info(n_workers=-1)["workers"]
+        table = list(dict.items(scheduler.workers))  # one C-level copy: safe beside its loop
+        return {address: {"status": state.status.name, "nthreads": state.nthreads}
+                for address, state in table}
 
     def _submit(self, job: dict, address: str) -> None:
         attempt = job.get("attempts", 0) + 1
