@@ -17,7 +17,7 @@ QUEUE_SIZE = 1000
 class EventBus:
     def __init__(self) -> None:
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._queues: set[asyncio.Queue] = set()
+        self._queues: dict[str | None, set[asyncio.Queue]] = {}  # by artifact name; None: all
         self._lock = threading.Lock()
 
     def bind(self, loop: asyncio.AbstractEventLoop) -> None:
@@ -39,20 +39,26 @@ class EventBus:
 
     def _fan_out(self, event: dict) -> None:
         with self._lock:
-            queues = list(self._queues)
+            queues = [*self._queues.get(None, ())]
+            if event.get("name") is not None:
+                queues += self._queues.get(event["name"], ())
         for queue in queues:
             if queue.full():  # a slow reader loses its oldest events, never blocks others
                 queue.get_nowait()
             queue.put_nowait(event)
 
     @contextmanager
-    def subscribe(self):
-        """A queue receiving every event published while the block runs."""
+    def subscribe(self, name: str | None = None):
+        """A queue receiving every event published while the block runs, or only those of
+        artifact `name` (a waiter is not woken by every other job's progress)."""
         queue: asyncio.Queue = asyncio.Queue(QUEUE_SIZE)
         with self._lock:
-            self._queues.add(queue)
+            self._queues.setdefault(name, set()).add(queue)
         try:
             yield queue
         finally:
             with self._lock:
-                self._queues.discard(queue)
+                subscribers = self._queues[name]
+                subscribers.discard(queue)
+                if not subscribers:
+                    del self._queues[name]

@@ -17,6 +17,21 @@ def test_events_from_other_threads_reach_every_subscriber():
     asyncio.run(scenario())
 
 
+def test_a_named_subscription_gets_only_that_artifacts_events():
+    async def scenario():
+        bus = EventBus()
+        bus.bind(asyncio.get_running_loop())
+        with bus.subscribe("a") as only_a, bus.subscribe() as everything:
+            for name in ("b", "a", "c", "a"):
+                bus.publish({"name": name, "status": "running"})
+            await asyncio.sleep(0)
+            assert only_a.qsize() == 2 and everything.qsize() == 4
+            assert {(await only_a.get())["name"] for _ in range(2)} == {"a"}
+        assert bus._queues == {}  # every subscription ended with its block
+
+    asyncio.run(scenario())
+
+
 def test_a_slow_subscriber_keeps_the_newest_events():
     async def scenario():
         bus = EventBus()

@@ -45,7 +45,7 @@ async def observe(name: str, timeout: float = Query(60.0, ge=0, le=3600),
                   ctx: Context = Depends(get_ctx)):
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
-    with ctx.bus.subscribe() as queue:  # subscribe first: no change slips between the reads
+    with ctx.bus.subscribe(name) as queue:  # first: no change slips between the reads
         doc = artifacts.get(ctx, name)
         while doc.get("status") not in TERMINAL_STATUSES:
             try:
@@ -53,8 +53,6 @@ async def observe(name: str, timeout: float = Query(60.0, ge=0, le=3600),
             except TimeoutError:
                 raise ApiError(f"observer timed out: {name!r} is still {doc.get('status')} "
                                f"after {timeout:g} s", 408) from None
-            if event.get("name") != name:
-                continue
             if event.get("deleted"):
                 raise NotFound(f"{name!r} was deleted while waiting")
             if event.get("status") in TERMINAL_STATUSES:
