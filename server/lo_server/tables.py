@@ -11,11 +11,13 @@ import base64
 import codecs
 import csv
 import datetime as dt
+import io
 import itertools
 import json
 import math
 import os
 import re
+import threading
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
@@ -35,6 +37,7 @@ from . import query as q
 ROW_GROUP_BYTES = 1 << 20  # ~1 MiB of Arrow data per row group: a page reads ~1 MiB
 MIN_ROW_GROUP, MAX_ROW_GROUP = 1024, 128 * 1024
 CSV_BLOCK_BYTES = 4 << 20  # the CSV is streamed in blocks of this size: bounded memory
+HEADER_READ = 64 * 1024  # the header row is looked for in the first bytes, then twice as many
 
 
 def sanitize_headers(names: list[str]) -> list[str]:
@@ -65,26 +68,73 @@ def _rows_per_group(nbytes: int, rows: int) -> int:
 
 # --- ingest --------------------------------------------------------------------------------
 
-def csv_to_parquet(src: Path, dest: Path) -> dict:
+def csv_to_parquet(src, dest: Path) -> dict:
     """Store a CSV file as Parquet with every value a string, like upstream did.
 
+    `src` is a path, or a binary stream parsed as it arrives (a download, fetch.Body): its
+    `copy` holds every byte read so far and `drain()` reads the rest into it, so that a
+    file that cannot be parsed is explained from the whole of it, as a path would be.
     Returns {"fields": [...], "rows": N}; raises ValueError with a readable message.
     """
-    src, dest = Path(src), Path(dest)
-    width = _header_width(src)
+    stream = None if isinstance(src, (str, os.PathLike)) else src
+    path = Path(src if stream is None else stream.copy)
+    try:
+        if stream is None:
+            with open(path, "rb") as f:
+                width, _ = _header(f.read)
+            source = str(path)
+        else:
+            width, head = _header(stream.read)
+            source = _Replay(head, stream)
+    except UnicodeDecodeError:
+        _complete(stream)
+        raise _utf8_error(path) from None
     read = pcsv.ReadOptions(autogenerate_column_names=True, block_size=CSV_BLOCK_BYTES)
     parse = pcsv.ParseOptions(newlines_in_values=True)
     convert = pcsv.ConvertOptions(column_types={f"f{i}": pa.string() for i in range(width)})
     try:
-        reader = pcsv.open_csv(src, read, parse, convert)
+        reader = pcsv.open_csv(source, read, parse, convert)
         if len(reader.schema) != width:
             raise ValueError("the CSV header could not be read")
         with atomic_path(Path(dest)) as tmp:
             return _write_csv_batches(reader, tmp)
     except pa.ArrowInvalid as e:
-        if "utf8" in str(e).lower():
-            raise _utf8_error(src) from None
-        raise _parse_error(src, width, e) from None
+        error = e
+    _complete(stream)
+    if "utf8" in str(error).lower():
+        raise _utf8_error(path)
+    raise _parse_error(path, width, error)
+
+
+def _complete(stream) -> None:
+    if stream is not None:
+        stream.drain()
+
+
+class _Replay(io.RawIOBase):
+    """A stream whose first bytes were already read (`head`) as a file from its start."""
+
+    def __init__(self, head: bytes, stream):
+        super().__init__()
+        self.head = head
+        self.stream = stream
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        if not self.head:
+            return self.stream.read(size)
+        if size is None or size < 0:
+            data, self.head = self.head + self.stream.read(), b""
+            return data
+        data, self.head = self.head[:size], self.head[size:]
+        return data + self.stream.read(size - len(data)) if len(data) < size else data
+
+    def readinto(self, buffer) -> int:
+        data = self.read(len(buffer))
+        buffer[:len(data)] = data
+        return len(data)
 
 
 def _write_csv_batches(reader, tmp: str) -> dict:
@@ -112,21 +162,46 @@ def _write_csv_batches(reader, tmp: str) -> dict:
     return {"fields": fields, "rows": rows}
 
 
-def _header_width(src: Path) -> int:
-    """How many columns the header has; checks the file is not empty first."""
-    with open(src, "rb") as f:
-        if f.read(4).removeprefix(codecs.BOM_UTF8) == b"":
+def _header(read) -> tuple[int, bytes]:
+    """How many columns the header row has, and the bytes read to find out: `read(n)`
+    gives the file's next n bytes (fewer only at its end). Raises ValueError for an empty
+    file, UnicodeDecodeError for one that is not UTF-8."""
+    parts: list[bytes] = []
+    size = HEADER_READ
+    while True:
+        part = read(size)
+        parts.append(part)
+        ended = len(part) < size
+        size *= 2  # each try parses the whole head again: linear time in all
+        head = b"".join(parts)
+        if ended and head.removeprefix(codecs.BOM_UTF8) == b"":
             raise ValueError("the CSV file is empty")
+        text = codecs.getincrementaldecoder("utf-8-sig")().decode(head, final=ended)
+        width = _first_row_width(text, ended)
+        if width is not None:
+            return width, head
+
+
+def _first_row_width(text: str, ended: bool) -> int | None:
+    """Values in the first non-blank row of `text`, the start of a file (the whole of it
+    if `ended`); None when that row may go on past `text`."""
+    consumed = 0
+
+    def lines():
+        nonlocal consumed
+        for line in io.StringIO(text, newline=""):
+            consumed += len(line)
+            yield line
+
     try:
-        with open(src, encoding="utf-8-sig", newline="") as f:
-            for row in csv.reader(f):
-                if row:
-                    return len(row)
-    except UnicodeDecodeError:
-        raise _utf8_error(src) from None
+        for row in csv.reader(lines()):
+            if row:  # a row the reader ends before the text does is complete
+                return len(row) if ended or consumed < len(text) else None
     except csv.Error as e:
         raise ValueError(f"the CSV header could not be read: {e}") from None
-    raise ValueError("the CSV file has no header row (only blank lines)")
+    if ended:
+        raise ValueError("the CSV file has no header row (only blank lines)")
+    return None
 
 
 def _parse_error(src: Path, width: int, error: Exception) -> ValueError:
@@ -217,8 +292,8 @@ def read_page(path: Path, skip: int, limit: int, query: dict | None = None) -> l
     if limit <= 0:
         return []
     if query:
-        found = _matching(key, json.dumps(query, sort_keys=True))
-        positions = found[skip:skip + limit]
+        positions = _matching(key, json.dumps(query, sort_keys=True)).first(skip + limit)
+        positions = positions[skip:skip + limit]
     else:
         positions = np.arange(skip, min(skip + limit, meta.num_rows), dtype=np.int64)
     if len(positions) == 0:
@@ -244,22 +319,66 @@ def _take(path: str, meta, starts: np.ndarray, positions: np.ndarray) -> pa.Tabl
 
 
 @lru_cache(maxsize=16)
-def _matching(key: tuple[str, int, int], query_json: str) -> np.ndarray:
-    """0-based positions of the matching rows; cached so paging a result is cheap."""
-    query = json.loads(query_json)
-    meta, _ = _footer(*key)
-    names = set(meta.schema.to_arrow_schema().names)
-    wanted = [n for n in dict.fromkeys(_fields(query)) if n in names and n != "_id"]
-    ids = pa.array(np.arange(1, meta.num_rows + 1, dtype=np.int64))
-    table = pq.read_table(key[0], columns=wanted) if wanted else pa.table({})
-    table = pa.table({**{n: table[n] for n in wanted}, "_id": ids})
-    try:
-        found = table.filter(q.to_expression(query, table.schema))["_id"].to_numpy() - 1
-    except q.NestedField:  # nested columns: evaluate row by row
-        docs = table.to_pylist()
-        found = np.array([d["_id"] - 1 for d in docs if q.matches(d, query)], dtype=np.int64)
-    found.flags.writeable = False
-    return found
+def _matching(key: tuple[str, int, int], query_json: str) -> _Matches:
+    """The matches of one query in one version of a file; kept so paging on is cheap."""
+    return _Matches(key, json.loads(query_json))
+
+
+class _Matches:
+    """0-based positions of the rows matching `query`, found a few row groups at a time
+    (reading only the queried columns) and only as far as the pages asked so far need:
+    the first page of a new query reads the start of the file, not all of it."""
+
+    FIRST_STEP, MAX_STEP = 1, 32  # row groups per read: doubling from 1 up to 32
+
+    def __init__(self, key: tuple[str, int, int], query: dict):
+        self.path = key[0]
+        self.meta, self.starts = _footer(*key)
+        self.query = query
+        names = set(self.meta.schema.to_arrow_schema().names)
+        self.columns = [n for n in dict.fromkeys(_fields(query)) if n in names and n != "_id"]
+        self.found: list[np.ndarray] = []
+        self.count = 0
+        self.next_group = 0
+        self.step = self.FIRST_STEP
+        self.expression = None
+        self.nested = False
+        self.lock = threading.Lock()
+
+    def first(self, n: int) -> np.ndarray:
+        """Positions of the first `n` matches (all of them if there are fewer)."""
+        with self.lock:
+            groups = self.meta.num_row_groups
+            while self.count < n and self.next_group < groups:
+                stop = min(self.next_group + self.step, groups)
+                found = self._scan(self.next_group, stop)
+                self.found.append(found)
+                self.count += len(found)
+                self.next_group, self.step = stop, min(self.step * 2, self.MAX_STEP)
+            if len(self.found) != 1:
+                self.found = [np.concatenate(self.found) if self.found
+                              else np.empty(0, np.int64)]
+                self.found[0].flags.writeable = False  # shared by every page of the query
+            return self.found[0][:n]
+
+    def _scan(self, first: int, stop: int) -> np.ndarray:
+        """Positions of the matches in row groups first .. stop-1."""
+        ids = pa.array(np.arange(self.starts[first] + 1, self.starts[stop] + 1, dtype=np.int64))
+        if self.columns:
+            part = pq.ParquetFile(self.path, metadata=self.meta).read_row_groups(
+                range(first, stop), columns=self.columns)
+            table = pa.table({**{n: part[n] for n in self.columns}, "_id": ids})
+        else:
+            table = pa.table({"_id": ids})
+        if not self.nested and self.expression is None:
+            try:
+                self.expression = q.to_expression(self.query, table.schema)
+            except q.NestedField:  # nested columns: evaluate row by row
+                self.nested = True
+        if self.nested:
+            return np.array([d["_id"] - 1 for d in table.to_pylist()
+                             if q.matches(d, self.query)], dtype=np.int64)
+        return table.filter(self.expression)["_id"].to_numpy() - 1
 
 
 def _fields(query: dict) -> Iterable[str]:

@@ -206,3 +206,117 @@ def test_timestamps_with_time_zone_are_iso_strings(tmp_path):
     dest = tmp_path / "t.parquet"
     table_to_parquet(pa.table({"t": pa.array([when], pa.timestamp("us", "UTC"))}), dest)
     assert read_page(dest, 0, 1) == [{"t": "2024-05-06T07:08:09+00:00", "_id": 1}]
+
+
+class Download:
+    """A stand-in for fetch.Body: a body read in pieces, each also written to `copy`."""
+
+    def __init__(self, data: bytes, copy, piece: int = 1000):
+        self.data, self.at, self.piece = data, 0, piece
+        self.copy = copy
+        copy.write_bytes(b"")
+
+    def read(self, size: int = -1) -> bytes:
+        size = len(self.data) if size is None or size < 0 else size
+        out = b""
+        while len(out) < size and self.at < len(self.data):  # several small pieces
+            part = self.data[self.at:self.at + min(self.piece, size - len(out))]
+            self.at += len(part)
+            out += part
+        with open(self.copy, "ab") as f:
+            f.write(out)
+        return out
+
+    def drain(self) -> int:
+        while self.read(4096):
+            pass
+        return len(self.data)
+
+
+def ingest_stream(tmp_path, data: bytes):
+    body = Download(data, tmp_path / "copy")
+    return csv_to_parquet(body, tmp_path / "out.parquet"), tmp_path / "out.parquet", body
+
+
+@pytest.mark.parametrize("data", [
+    b'\xef\xbb\xbf"a b",c\r\n"x\r\ny",2\r\n\r\n"1,2",\r\n',
+    b"a,a,\n1,2,3\n", b"a,b\n", b"\n\nx\n1\n2",
+    "".join(f"{i},name {i}\n" for i in range(30_000)).encode(),
+])
+def test_a_csv_parsed_while_it_downloads_is_stored_like_the_file(tmp_path, data):
+    (tmp_path / "f").mkdir()
+    expected, path = ingest(tmp_path / "f", data)
+    info, dest, body = ingest_stream(tmp_path, data)
+    assert info == expected
+    assert pq.read_table(dest).equals(pq.read_table(path))
+    assert body.copy.read_bytes() == data  # everything read was kept
+
+
+@pytest.mark.parametrize("width", [3, 9_000])
+def test_a_header_longer_than_one_read_is_found_whole(tmp_path, monkeypatch, width):
+    monkeypatch.setattr(tables, "HEADER_READ", 7)  # the header arrives in many reads
+    header = ",".join(f'"col\n{i}"' for i in range(width))
+    data = f"{header}\n{','.join('1' * width)}\n".encode()
+    info, dest, _ = ingest_stream(tmp_path, data)
+    assert len(info["fields"]) == width and info["rows"] == 1
+    (tmp_path / "f").mkdir()
+    assert ingest(tmp_path / "f", data)[0] == info
+
+
+@pytest.mark.parametrize(("data", "message"), [
+    (b"", "the CSV file is empty"),
+    (b"\n\n\n", "no header"),
+    (b"a,b\n" + b"1,2\n" * 50_000 + b"1,2,3\n" + b"4,5\n" * 10_000,
+     "line 50002 has 3 values, the header has 2"),
+    (b"a,b\n" + b"1,2\n" * 50_000 + b"3,\xff\n" + b"4,5\n" * 10_000,
+     "not valid UTF-8 (line 50002)"),
+    (b"a\xfe,b\n1,2\n", "not valid UTF-8 (line 1)"),
+])
+def test_a_download_that_cannot_be_parsed_is_explained_from_all_of_it(
+        tmp_path, data, message):
+    with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        ingest_stream(tmp_path, data)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["copy"]  # no partial output
+    assert (tmp_path / "copy").read_bytes() == data  # read to its end to say where
+
+
+def test_a_download_error_stops_the_ingest(tmp_path):
+    class Failing(Download):
+        def read(self, size=-1):
+            if self.at > 100_000:
+                raise ValueError("the download passed the 100000-byte limit")
+            return super().read(size)
+
+    body = Failing(b"a,b\n" + b"1,2\n" * 100_000, tmp_path / "copy")
+    with pytest.raises(ValueError, match="100000-byte limit"):
+        csv_to_parquet(body, tmp_path / "out.parquet")
+    assert not (tmp_path / "out.parquet").exists()
+
+
+def test_a_new_filter_reads_only_as_far_as_its_page_needs(big, monkeypatch):
+    tables._matching.cache_clear()
+    groups = pq.ParquetFile(big).metadata.num_row_groups
+    query = {"parity": "odd"}
+    assert [r["_id"] for r in read_page(big, 0, 3, query)] == [1, 3, 5]
+    matches = tables._matching(tables._key(big), json.dumps(query, sort_keys=True))
+    assert matches.next_group == 1 < groups  # one row group was enough
+    assert [r["_id"] for r in read_page(big, 20_000, 2, query)] == [40_001, 40_003]
+    assert matches.next_group < groups
+    assert read_page(big, 60_000, 2, query) == []  # past the last match: all were read
+    assert matches.next_group == groups
+    assert [r["_id"] for r in read_page(big, 10, 2, query)] == [21, 23]  # from the cache
+    with pytest.raises(ValueError):
+        matches.first(5)[0] = 1  # the cached positions are read-only
+
+
+@pytest.mark.parametrize("step", [1, 3])
+def test_filters_give_the_same_rows_in_any_order_of_pages(big, monkeypatch, step):
+    monkeypatch.setattr(tables._Matches, "MAX_STEP", step)
+    whole = pq.read_table(big).to_pylist()
+    query = {"mod": {"$in": ["003", "005"]}, "parity": "even"}
+    expected = [i + 1 for i, row in enumerate(whole)
+                if row["mod"] in ("003", "005") and row["parity"] == "even"]
+    tables._matching.cache_clear()
+    for skip in (5_000, 0, 9_000, 14_000, 20, 14_280):
+        page = read_page(big, skip, 20, query)
+        assert [r["_id"] for r in page] == expected[skip:skip + 20]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import linecache
 import os
+from contextlib import contextmanager
 from pathlib import Path
 
 from lo_server import artifacts, fetch, refs, tables
@@ -40,11 +41,17 @@ def run_ingest(context: JobContext, spec: dict) -> dict:
     folder.mkdir(parents=True, exist_ok=True)
     source = Path(spec["upload"]) if spec.get("upload") else None
     staged = spec.get("staged")  # an upload kept in the shared artifact store
+    dest = artifacts.artifact_file(context.artifacts, name, "parquet")
     try:
         if staged:
             source = folder / ".download"
             if not context.mirror.get_file(staged, source):
                 raise FileNotFoundError(f"the upload of {name!r} is no longer in the store")
+        elif source is None and spec["kind"] == "csv":  # parsed while it downloads
+            source = folder / ".download"  # its copy, to explain a parse error
+            with fetch.Body(spec["url"], source, spec["maxBytes"], spec["timeout"],
+                            context.progress) as body, _arrow_threads():
+                return {"format": "parquet", **tables.csv_to_parquet(body, dest)}
         elif source is None:
             source = folder / ".download"
             fetch.download(spec["url"], source, spec["maxBytes"], spec["timeout"],
@@ -55,19 +62,37 @@ def run_ingest(context: JobContext, spec: dict) -> dict:
                 os.replace(source, tmp)
             return {"format": "binary", "bytes": os.path.getsize(
                 artifacts.artifact_file(context.artifacts, name, "binary"))}
-        dest = artifacts.artifact_file(context.artifacts, name, "parquet")
         if spec.get("sourceFormat") == "parquet":
             import pyarrow.parquet as pq
 
             info = tables.table_to_parquet(pq.read_table(source), dest)
         else:
-            info = tables.csv_to_parquet(source, dest)
+            with _arrow_threads():
+                info = tables.csv_to_parquet(source, dest)
         return {"format": "parquet", **info}
     finally:
         if source is not None:
             source.unlink(missing_ok=True)
         if staged:
             context.mirror.delete(staged)
+
+
+@contextmanager
+def _arrow_threads():
+    """Let Arrow parse on every core. Dask's nanny starts workers with OMP_NUM_THREADS=1
+    (against oversubscribed BLAS), which Arrow also reads as the size of its CPU pool:
+    a CSV would be parsed on one core. The size it had is restored after (it only ever
+    changes how fast a job runs, never what it does)."""
+    import pyarrow as pa
+
+    before = pa.cpu_count()
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else \
+        os.cpu_count() or 1
+    pa.set_cpu_count(max(before, cores))
+    try:
+        yield
+    finally:
+        pa.set_cpu_count(before)
 
 
 def _describe_output(root: Path, name: str, fmt: str) -> dict:

@@ -1,5 +1,6 @@
 """The worker-side entry point, called directly (no Dask) on real artifact files."""
 
+import os
 import threading
 
 import pandas as pd
@@ -97,3 +98,35 @@ def test_ingest_csv_from_an_upload(tmp_path):
     assert not source.exists()
     page = tables.read_page(artifacts.artifact_file(tmp_path, "ds", "parquet"), 0, 5)
     assert page == [{"a": "007", "b": "x", "_id": 1}, {"a": "", "b": "y", "_id": 2}]
+
+
+def test_ingest_parses_a_csv_while_it_downloads(tmp_path, files, monkeypatch):
+    import pyarrow as pa
+
+    url = files.add("streamed.csv", "a,b\n" + "".join(f"{i},x{i}\n" for i in range(50_000)))
+    seen = []
+    monkeypatch.setattr(tables, "_write_csv_batches", lambda reader, tmp, real=tables.
+                        _write_csv_batches: seen.append(pa.cpu_count()) or real(reader, tmp))
+    spec = {"name": "ds", "kind": "csv", "url": url, "maxBytes": 10**7, "timeout": 30}
+    before = pa.cpu_count()
+    pa.set_cpu_count(1)  # as in a Dask worker, whose nanny sets OMP_NUM_THREADS=1
+    try:
+        summary = runner.run_job("j", 1, "ingest", spec, str(tmp_path))
+        assert pa.cpu_count() == 1  # as it was, after the job
+    finally:
+        pa.set_cpu_count(before)
+    assert summary["ok"], summary
+    assert summary["metadata"] == {"format": "parquet", "fields": ["a", "b"], "rows": 50_000}
+    assert seen == [len(os.sched_getaffinity(0))]  # the parse ran on every core
+    assert sorted(p.name for p in (tmp_path / "ds").iterdir()) == ["data.parquet"]
+    page = tables.read_page(artifacts.artifact_file(tmp_path, "ds", "parquet"), 49_999, 5)
+    assert page == [{"a": "49999", "b": "x49999", "_id": 50_000}]
+
+
+def test_ingest_explains_a_ragged_download_and_keeps_nothing(tmp_path, files):
+    url = files.add("ragged.csv", "a,b\n" + "1,2\n" * 100_000 + "1,2,3\n")
+    spec = {"name": "bad", "kind": "csv", "url": url, "maxBytes": 10**7, "timeout": 30}
+    summary = runner.run_job("j", 1, "ingest", spec, str(tmp_path))
+    assert not summary["ok"]
+    assert "line 100002 has 3 values, the header has 2" in summary["error"]["message"]
+    assert list((tmp_path / "bad").iterdir()) == []
