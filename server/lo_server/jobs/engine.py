@@ -159,7 +159,7 @@ class Engine:
         if not running:
             return
         try:
-            workers = self.client.scheduler_info(n_workers=-1)["workers"]
+            workers = self._worker_states()
         except Exception:  # noqa: BLE001 - the next pump finds a free worker anyway
             return
         for address in sorted(running & set(workers)):
@@ -406,7 +406,7 @@ class Engine:
         if not placed:
             return
         try:
-            workers = self.client.scheduler_info(n_workers=-1)["workers"]
+            workers = self._worker_states()
         except Exception:  # noqa: BLE001 - the scheduler is busy or gone: try again later
             return
         for job_id, address in placed.items():
