@@ -110,7 +110,8 @@ async def _announce(app, settings: config.Settings) -> None:
     engine = app.state.ctx.engine
     workers = await anyio.to_thread.run_sync(engine.worker_pids)
     info = {"url": settings.url, "token": settings.token or "", "pid": os.getpid(),
-            "workers": workers, "dataDir": str(settings.data_dir), "version": __version__}
+            "workers": workers, "daskScheduler": settings.dask_scheduler,
+            "dataDir": str(settings.data_dir), "version": __version__}
     path = settings.server_file
     path.touch(mode=0o600)
     path.write_text(json.dumps(info))
@@ -128,8 +129,9 @@ def status_command(args) -> int:
         state = f"healthy, version {health['result']['version']}"
     except (httpx.HTTPError, ValueError, KeyError):
         state = "not answering"
-    print(f"lo-server running at {info['url']} (pid {info['pid']}, "
-          f"{len(info.get('workers', []))} workers): {state}")
+    workers = (f"jobs on the Dask cluster at {info['daskScheduler']}"
+               if info.get("daskScheduler") else f"{len(info.get('workers', []))} workers")
+    print(f"lo-server running at {info['url']} (pid {info['pid']}, {workers}): {state}")
     return 0
 
 

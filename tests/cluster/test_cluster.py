@@ -204,9 +204,13 @@ def test_ingest_and_a_function_job_run_on_the_external_workers(cluster, api, fil
     assert "LO_ARTIFACTS_CACHE" in variables.split()
     assert not {"LO_TOKEN", "LO_TOKEN_FILE", "LO_MONGO_URL", "LO_MONGO_URL_FILE",
                 "LO_DATA_DIR"} & set(variables.split())
-    # the server started no workers of its own
-    assert json.loads((cluster.folder / "lo-data" / "server.json").read_text())["workers"] == []
+    # the server started no workers of its own, and says where its jobs run
+    info = json.loads((cluster.folder / "lo-data" / "server.json").read_text())
+    assert (info["workers"], info["daskScheduler"]) == ([], cluster.dask.scheduler)
     assert psutil.Process(cluster.server.process.pid).children() == []
+    status = subprocess.run([sys.executable, "-m", "lo_server.cli", "status", "--data-dir",
+                             str(cluster.folder / "lo-data")], capture_output=True, text=True)
+    assert f"jobs on the Dask cluster at {cluster.dask.scheduler}): healthy" in status.stdout
 
 
 def test_scikit_learn_model_and_train(cluster, api):
