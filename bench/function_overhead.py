@@ -8,7 +8,7 @@ One run, one machine, interleaved rounds so load changes hit every method alike:
   all engines (the default) and on one engine (`--targets 0`, the same work as ours);
 - limit: the same cell run by the shell itself;
 - floor: a bare Dask `submit().result()` on a 2-worker LocalCluster, with Dask's default
-  message batching and with the batching the server applies (engine.tune_latency).
+  message batching and with the batching the server applies (jobs.cluster.tune_latency).
 
 Run: python bench/function_overhead.py [--samples N] [--rounds R]. Target: ours no slower
 than %%px (about 6 ms here).
@@ -75,7 +75,7 @@ def dask_floor(samples: int) -> dict:
     """Median submit().result() of a no-op on a 2-worker LocalCluster, before/after tuning."""
     from distributed import Client, LocalCluster
 
-    from lo_server.jobs.engine import tune_latency
+    from lo_server.jobs.cluster import tune_latency
 
     def noop(x):
         return x

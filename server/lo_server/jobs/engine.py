@@ -16,14 +16,13 @@ import time
 import uuid
 from collections.abc import Callable
 
-import dask
-from distributed import Client, LocalCluster, SchedulerPlugin, WorkerPlugin
+from distributed import Client, LocalCluster
 from distributed.client import Future
 
 from lo_server import artifacts
 from lo_server.config import Settings, scrub_secrets
 from lo_server.events import EventBus
-from lo_server.jobs import runner
+from lo_server.jobs import cluster, runner
 from lo_server.store.base import TERMINAL_STATUSES, Store
 
 log = logging.getLogger(__name__)
@@ -37,41 +36,6 @@ WORKER_DIED = ("the worker process died while running this job (it exited, crash
 
 def now() -> float:
     return round(time.time(), 6)
-
-
-class _UnbatchedScheduler(SchedulerPlugin):
-    """The scheduler's sends to every client and worker go at once, including workers that
-    join (or rejoin after a restart) later."""
-
-    async def start(self, scheduler) -> None:
-        for comm in (*scheduler.client_comms.values(), *scheduler.stream_comms.values()):
-            comm.interval = 0
-
-    def add_worker(self, scheduler, worker: str) -> None:
-        if worker in scheduler.stream_comms:
-            scheduler.stream_comms[worker].interval = 0
-
-
-class _UnbatchedWorker(WorkerPlugin):
-    def setup(self, worker) -> None:
-        worker.batched_stream.interval = 0
-
-
-def tune_latency(client: Client) -> None:
-    """Send Dask's control messages at once instead of batching them for 2-10 ms.
-
-    Batching pays off for graphs of thousands of tasks; a job is one task, so it only adds
-    latency: the client holds a submit up to 10 ms after its previous message (a release),
-    the scheduler holds a worker's next task 5 ms, results wait 2 ms each way. Dask has no
-    setting for these intervals, so the live BatchedSend objects are changed, through
-    plugins on the scheduler and the workers (an external scheduler that cannot import
-    lo_server keeps its batching: slower, not wrong)."""
-    client.scheduler_comm.interval = 0
-    try:
-        client.register_plugin(_UnbatchedScheduler(), name="lo-unbatched-scheduler")
-    except Exception as exc:  # noqa: BLE001 - an optimisation only
-        log.info("the Dask scheduler keeps batching its messages: %s", exc)
-    client.register_plugin(_UnbatchedWorker(), name="lo-unbatched")
 
 
 class Engine:
@@ -96,28 +60,10 @@ class Engine:
     # ---- lifecycle -------------------------------------------------------------------------
     def start(self) -> None:
         """Connect to Dask (or start the embedded cluster), then recover unfinished jobs."""
-        dask.config.set({
-            # a job whose worker dies fails at once instead of being retried elsewhere
-            "distributed.scheduler.allowed-failures": 0,
-            # one task per worker thread at a time: stopping a worker stops only its own job
-            "distributed.scheduler.worker-saturation": 1.0,
-        })
         scrub_secrets()
-        if self.settings.dask_scheduler:
-            self.client = Client(self.settings.dask_scheduler, timeout=30)
-        else:  # our own workers: nothing can be writing yet, so leftovers are garbage
-            artifacts.remove_temporaries(self.settings.artifacts_dir)
-            self.cluster = LocalCluster(
-                n_workers=self.settings.workers,
-                threads_per_worker=1,
-                processes=True,
-                host="127.0.0.1",
-                dashboard_address=None,
-                memory_limit=self.settings.worker_memory,
-                silence_logs=logging.WARNING,
-            )
-            self.client = Client(self.cluster)
-        tune_latency(self.client)
+        if not self.settings.dask_scheduler:  # our own workers: nothing can be writing yet,
+            artifacts.remove_temporaries(self.settings.artifacts_dir)  # so leftovers go
+        self.cluster, self.client = cluster.connect(self.settings)
         self.client.subscribe_topic(runner.EVENT_TOPIC, self._on_worker_event)
         threading.Thread(target=self._watchdog, name="lo-watchdog", daemon=True).start()
         self.recover()
@@ -232,17 +178,7 @@ class Engine:
         return None
 
     def _worker_states(self) -> dict[str, dict]:
-        """{address: {"status", "nthreads"}} of every worker the scheduler knows.
-
-        The embedded scheduler lives in this process, so its table is read directly: asking
-        it over its own event loop costs a round trip per dispatch and, under load, made
-        every finished job's callback wait for that loop."""
-        scheduler = getattr(self.cluster, "scheduler", None)
-        if scheduler is None:
-            return self.client.scheduler_info(n_workers=-1)["workers"]
-        table = list(dict.items(scheduler.workers))  # one C-level copy: safe beside its loop
-        return {address: {"status": state.status.name, "nthreads": state.nthreads}
-                for address, state in table}
+        return cluster.worker_states(self.client, self.cluster)
 
     def _submit(self, job: dict, address: str) -> None:
         attempt = job.get("attempts", 0) + 1
