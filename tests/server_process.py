@@ -32,6 +32,17 @@ def wait_terminal(api: httpx.Client, name: str, timeout: float = 60) -> dict:
             raise AssertionError(f"{name} did not end within {timeout} s")
 
 
+def ended(pid: int, timeout: float) -> bool:
+    """Whether process `pid` is gone within `timeout` seconds."""
+    import psutil
+
+    try:
+        _, alive = psutil.wait_procs([psutil.Process(pid)], timeout=timeout)
+    except psutil.NoSuchProcess:
+        return True
+    return not alive
+
+
 def rss_mib(pid: int) -> float:
     """Resident memory of a process, from /proc."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():

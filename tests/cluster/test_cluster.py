@@ -31,7 +31,7 @@ from notebooks.data.titanic import generate
 from tests.dask_cluster import DaskCluster, free_port, start_dask_cluster
 from tests.ml_helpers import iris_csv, unique
 from tests.mongo_server import start_mongo_server, stop_mongo_server
-from tests.server_process import client, start_server, wait_terminal
+from tests.server_process import client, ended, start_server, wait_terminal
 from tests.spark_cluster import SMALL_MODELING_CODE, SparkCluster, spark_cluster
 
 pytestmark = pytest.mark.slow
@@ -165,14 +165,6 @@ def running_pid(api, name: str, timeout: float = 60) -> int:
             return int(doc["progress"]["message"])
         time.sleep(0.05)
     raise AssertionError(f"{name} never reported its pid")
-
-
-def ended(pid: int, timeout: float) -> bool:
-    try:
-        _, alive = psutil.wait_procs([psutil.Process(pid)], timeout=timeout)
-    except psutil.NoSuchProcess:
-        return True
-    return not alive
 
 
 def finished(doc: dict) -> dict:

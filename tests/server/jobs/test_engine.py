@@ -6,12 +6,11 @@ import signal
 import time
 import uuid
 
-import psutil
 import pytest
 
 from tests.dask_cluster import start_dask_cluster
 from tests.mongo_server import start_mongo_server, stop_mongo_server
-from tests.server_process import client, start_server, wait_terminal
+from tests.server_process import client, ended, start_server, wait_terminal
 
 
 def test_fifty_concurrent_submissions_all_end_and_none_are_lost(server):
@@ -124,14 +123,6 @@ def test_a_killed_external_worker_fails_its_job_at_once(tmp_path, dask_cluster):
     finally:
         server.stop()
         dask_cluster.wait_for_workers(2)  # the nanny brings the killed worker back
-
-
-def ended(pid: int, timeout: float) -> bool:
-    try:
-        _, alive = psutil.wait_procs([psutil.Process(pid)], timeout=timeout)
-    except psutil.NoSuchProcess:
-        return True
-    return not alive
 
 
 FIRST_RUN_SLOW = ("import os, time\nfrom pathlib import Path\nmarker = Path({marker!r})\n"
