@@ -37,6 +37,21 @@ def test_fair_pools_file_has_a_pool_per_classifier():
         assert f'<pool name="{code}"><schedulingMode>FAIR</schedulingMode>' in text
 
 
+@pytest.mark.parametrize("rows", [
+    [(0.0, 0.0), (0.0, 1.0), (1.0, 1.0), (1.0, 1.0), (0.0, 0.0), (1.0, 0.0), (0.0, 0.0)],
+    [(0.0, 1.0), (1.0, 2.0), (2.0, 2.0), (2.0, 0.0), (1.0, 1.0), (2.0, 2.0)],  # 3 labels
+    [(1.0, 0.0), (1.0, 0.0)],  # never right: precision and recall 0
+])
+def test_one_pass_metrics_equal_the_evaluator(rows):
+    from pyspark.ml.evaluation import MulticlassClassificationEvaluator
+
+    session = spark.spark_session({"master": "local[1]", "shufflePartitions": 1})
+    scored = session.createDataFrame(rows, ["label", "prediction"])
+    expected = {metric: MulticlassClassificationEvaluator(metricName=metric).evaluate(scored)
+                for metric in ("accuracy", "f1")}
+    assert spark.evaluate(scored) == pytest.approx(expected, rel=1e-12)
+
+
 # ---- a standalone cluster -------------------------------------------------------------------
 
 def test_a_pulled_table_reaches_a_cluster_master_through_the_driver(tmp_path):
