@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import os
 import time
+from collections.abc import Callable
 
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, cell_magic, line_magic, magics_class, no_var_expand
@@ -21,6 +22,8 @@ from lo_jupyter import cells, connection, display, workflows
 from lo_jupyter.client import Orchestra
 from lo_jupyter.errors import JobFailed, OrchestraError, WaitTimeout
 from lo_jupyter.services import CLASSIFIERS
+
+FIRST_WAIT = 1.0  # seconds the server may hold a %%lo_function submit for the job to end
 
 
 def _friendly(method):
@@ -88,6 +91,14 @@ class LoMagics(Magics, Configurable):
             raise
         reporter.end(doc, time.monotonic() - start)
         return doc
+
+    def interruptible(self, name: str, start: Callable):
+        """`start()`; a Ctrl-C meanwhile cancels job `name` too (it may have started)."""
+        try:
+            return start()
+        except KeyboardInterrupt:
+            print(self._cancel_after_interrupt(name))
+            raise
 
     def _cancel_after_interrupt(self, name: str) -> str:
         try:
@@ -194,12 +205,16 @@ class LoMagics(Magics, Configurable):
             raise UsageError("--out needs the result: drop --async (or call job.result())")
         client = self.orchestra()
         params = cells.parse_params(args.param, args.input, self.shell.user_ns)
-        job = client.run_function(args.name, cell, params, args.description, args.timeout)
         if args.run_async:
+            job = client.run_function(args.name, cell, params, args.description, args.timeout)
             print(f"{args.name}: submitted; %lo_wait {args.name} waits for it")
             return job
         try:
-            doc = self.wait(args.name, output=True)
+            # the server answers at once if the job ends within a tick: one request, not two
+            job = self.interruptible(args.name, lambda: client.run_function(
+                args.name, cell, params, args.description, args.timeout,
+                wait=min(self.tick, FIRST_WAIT, self.wait_timeout or FIRST_WAIT)))
+            doc = job.wait() if job.ended else self.wait(args.name, output=True)
         except JobFailed as exc:
             print(exc.metadata.get("output", ""), end="")
             raise

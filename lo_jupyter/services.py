@@ -99,30 +99,33 @@ class Services:
 
     # ---- functions, models and their steps -------------------------------------------------
     def function(self, name: str, code: str, parameters: dict | None = None,
-                 description: str = "", timeout: float | None = None) -> Job:
+                 description: str = "", timeout: float | None = None,
+                 wait: float | None = None) -> Job:
         """Run Python `code` remotely; it must bind `response`; `$name` parameters are
-        artifacts, other values are passed as they are."""
+        artifacts, other values are passed as they are. With `wait`, the server answers
+        once the job ended (at most `wait` seconds): then `Job.ended` holds its metadata."""
         body = {"name": name, "function": code, "functionParameters": parameters or {},
                 "description": description}
         if timeout:
             body["timeout"] = timeout
-        return self._create("function/python", body, name)
+        return self._create("function/python", body, name, wait=wait)
 
     def run_function(self, name: str, code: str, parameters: dict | None = None,
-                     description: str = "", timeout: float | None = None) -> Job:
+                     description: str = "", timeout: float | None = None,
+                     wait: float | None = None) -> Job:
         """Create Function `name`, or run new code under it when it already is one (what
         running a notebook cell again means): one request when this client knows it."""
         fields = {"function": code, "functionParameters": parameters or {},
                   "description": description, **({"timeout": timeout} if timeout else {})}
         if self._sent.get(name, ("",))[0] == "function/python":
             try:
-                return self.rerun(name, **fields)
+                return self.rerun(name, wait=wait, **fields)
             except OrchestraError as exc:
                 if exc.status != 404:  # deleted meanwhile: create it again below
                     raise
                 self._sent.pop(name, None)
         try:
-            return self.function(name, code, parameters, description, timeout)
+            return self.function(name, code, parameters, description, timeout, wait)
         except OrchestraError as exc:
             if exc.status != 409:
                 raise
@@ -130,7 +133,7 @@ class Services:
             if kind != "function/python":
                 raise OrchestraError(409, f"{name!r} is already a {kind} artifact: choose "
                                           "another name") from None
-            return self.rerun(name, **fields)
+            return self.rerun(name, wait=wait, **fields)
 
     def model(self, name: str, module_path: str, class_name: str,
               class_parameters: dict | None = None, tool: str = "scikitlearn",
@@ -228,13 +231,12 @@ class Services:
         return self.call("DELETE", f"/notebooks/schedules/{schedule_id}")
 
     # ---- re-running ------------------------------------------------------------------------
-    def rerun(self, name: str, **changes) -> Job:
+    def rerun(self, name: str, wait: float | None = None, **changes) -> Job:
         """Run an artifact's job again, optionally with changed fields (upstream names,
         e.g. `function=`, `methodParameters=`). Kinds with a PATCH route are patched in
         place; the others are deleted and created again from the request this client sent.
+        `wait` is function()'s (Function only).
         """
-        from lo_jupyter.client import Job
-
         kind = self._sent[name][0] if name in self._sent else self.artifact(name)["type"]
         sent_kind, body = self._sent.get(name, (kind, {}))
         body = {**body, **changes}
@@ -242,9 +244,9 @@ class Services:
         if fields is not None and all(f in body for f in fields[0]):
             patch = {f: body[f] for f in fields[0] + fields[1] if f in body}
             path = f"/{kind}" if kind in PATCH_WITHOUT_NAME else f"/{kind}/{name}"
-            uri = self.call("PATCH", path, json=patch)
+            job = self._create(kind, patch, name, "PATCH", path, wait)
             self._sent[name] = (kind, body)
-            return Job(self, name, kind, uri if isinstance(uri, str) else "")
+            return job
         if not body:
             raise LoError(f"cannot re-run {name!r}: this client did not create it, so it does "
                           "not know its request; pass the fields to change")

@@ -148,6 +148,19 @@ def test_rerun_patches_a_function_with_new_code(orchestra):
     assert orchestra.rerun(name).wait(60)["status"] == "finished"  # same request again
 
 
+def test_submit_with_wait_brings_the_ending_in_one_request(orchestra):
+    name = unique("quick")
+    job = orchestra.run_function(name, "print('one')\nresponse = 1", wait=30)
+    assert job.ended["status"] == "finished" and job.ended["output"] == "one\n"
+    assert job.wait() is job.ended  # no second request
+    again = orchestra.run_function(name, "raise ValueError('two')", wait=30)  # PATCH
+    with pytest.raises(JobFailed, match="two"):
+        again.wait()
+    slow = orchestra.run_function(unique("slow"), SLOW, wait=0.2)
+    assert slow.ended is None  # still running: wait() long-polls as before
+    assert orchestra.cancel(slow.name)["status"] == "cancelled"
+
+
 def test_download_returns_python_values(orchestra, routes):
     require(routes, "GET", "/artifacts/{name}/download", "issue 3 (downloads)")
     name = unique("dl")

@@ -28,6 +28,17 @@ def test_function_cell_prints_remote_output_and_keeps_dollar_references(ip, orch
     assert orchestra.artifact(second)["parents"] == [first]
 
 
+def test_a_quick_cell_costs_one_request(ip):
+    """The submit waits for a job that ends within a tick: no second request to observe."""
+    sent = []
+    ip._lo_magics.client.http.event_hooks["request"].append(sent.append)
+    with capture_output() as out:
+        ip.run_cell_magic("lo_function", unique("one"), "print('fast')\nresponse = None")
+    assert out.stdout == "fast\n"
+    assert [(r.method, r.url.path.rsplit("/", 2)[-2:]) for r in sent] == \
+        [("POST", ["function", "python"])]
+
+
 def test_out_puts_the_response_into_the_namespace(ip):
     name = unique("out")
     ip.run_cell_magic("lo_function", f"{name} -p n=4 --out squares",

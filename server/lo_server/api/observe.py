@@ -43,23 +43,35 @@ async def observe(name: str, timeout: float = Query(60.0, ge=0, le=3600),
                   output: bool = Query(False, description="add what a Function job printed "
                                                           "(`output`), saving a request"),
                   ctx: Context = Depends(get_ctx)):
+    with ctx.bus.subscribe(name) as queue:  # first: no change slips between the reads
+        doc = await until_ended(ctx, name, queue, timeout)
+    if doc.get("status") not in TERMINAL_STATUSES:
+        raise ApiError(f"observer timed out: {name!r} is still {doc.get('status')} "
+                       f"after {timeout:g} s", 408)
+    return {"result": with_output(ctx, name, doc) if output else {"_id": 0, **doc}}
+
+
+async def until_ended(ctx: Context, name: str, queue: asyncio.Queue, timeout: float) -> dict:
+    """The artifact once its job ended, or as it is after `timeout` seconds; `queue` is a
+    subscription to `name` taken before the job could end (so no ending slips by)."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
-    with ctx.bus.subscribe(name) as queue:  # first: no change slips between the reads
-        doc = artifacts.get(ctx, name)
-        while doc.get("status") not in TERMINAL_STATUSES:
-            try:
-                event = await asyncio.wait_for(queue.get(), max(deadline - loop.time(), 0))
-            except TimeoutError:
-                raise ApiError(f"observer timed out: {name!r} is still {doc.get('status')} "
-                               f"after {timeout:g} s", 408) from None
-            if event.get("deleted"):
-                raise NotFound(f"{name!r} was deleted while waiting")
-            if event.get("status") in TERMINAL_STATUSES:
-                doc = artifacts.get(ctx, name)
-    if output:
-        doc = {**doc, "output": function.output_of(ctx, name, doc.get("jobId"))}
-    return {"result": {"_id": 0, **doc}}
+    doc = artifacts.get(ctx, name)
+    while doc.get("status") not in TERMINAL_STATUSES:
+        try:
+            event = await asyncio.wait_for(queue.get(), max(deadline - loop.time(), 0))
+        except TimeoutError:
+            return doc
+        if event.get("deleted"):
+            raise NotFound(f"{name!r} was deleted while waiting")
+        if event.get("status") in TERMINAL_STATUSES:
+            doc = artifacts.get(ctx, name)
+    return doc
+
+
+def with_output(ctx: Context, name: str, doc: dict) -> dict:
+    """The document with what its Function job printed (`output`)."""
+    return {"_id": 0, **doc, "output": function.output_of(ctx, name, doc.get("jobId"))}
 
 
 @router.post("/observe/{name}/cancel", summary="Cancel the artifact's queued or running job")

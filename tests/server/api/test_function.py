@@ -52,6 +52,38 @@ def test_observe_can_bring_the_output_of_the_run_it_waited_for(api):
     assert answer["jobId"] == failed["jobId"] != doc["jobId"]
 
 
+def test_wait_answers_the_submit_once_the_job_ended(api):
+    """?wait=S: one request runs a short job and brings its ending and output."""
+    name = unique("wait")
+    body = {"name": name, "function": "print('quick')\nresponse = 3"}
+    response = api.post("/function/python", params={"wait": 30}, json=body)
+    assert response.status_code == 201, response.text
+    answer = response.json()
+    assert answer["result"].startswith(f"/api/learningOrchestra/v1/function/python/{name}?")
+    assert answer["artifact"]["status"] == "finished"
+    assert answer["artifact"]["output"] == "quick\n"
+    patched = api.patch(f"/function/python/{name}", params={"wait": 30},
+                        json={"function": "print('again')\nraise ValueError('no')"})
+    assert patched.status_code == 201, patched.text
+    doc = patched.json()["artifact"]
+    assert doc["status"] == "failed" and doc["output"] == "again\n"
+    assert "ValueError: no" in doc["error"]["message"]
+    assert doc["jobId"] != answer["artifact"]["jobId"]
+
+
+def test_wait_answers_with_the_running_job_when_it_takes_longer(api):
+    name = unique("waitslow")
+    response = api.post("/function/python", params={"wait": 0.3}, json={
+        "name": name, "function": "import time\ntime.sleep(1.5)\nresponse = 1"})
+    assert response.status_code == 201, response.text
+    assert response.json()["artifact"]["status"] in ("queued", "running")
+    assert wait_terminal(api, name)["status"] == "finished"
+    for bad in (-1, 61, "soon"):
+        refused = api.post("/function/python", params={"wait": bad},
+                           json={"name": unique(), "function": "response = 1"})
+        assert refused.status_code == 400 and "wait" in refused.json()["result"]
+
+
 def test_large_output_takes_the_result_path_and_arrives_whole(api):
     """Summaries over the event limit are fetched from the worker instead: same outcome."""
     name, doc = run_function(api, "print('y' * 40000)\nresponse = 2")
