@@ -8,6 +8,7 @@ record why a job failed.
 
 from __future__ import annotations
 
+import importlib
 import io
 import os
 import pickle
@@ -178,8 +179,9 @@ def describe_error(exc: BaseException) -> dict:
 
 
 def task_function(name: str):
-    """The function that runs a task. The registry (and the toolkits behind it) is imported
-    on first use, in the worker: the server process never loads pandas, Spark or TensorFlow."""
+    """The function that runs a task, imported on first use, in the worker: the server
+    process never loads pandas, Spark or TensorFlow, a Function-only worker neither."""
     from lo_server.jobs.tasks import TASKS
 
-    return TASKS[name]
+    module, _, function = TASKS[name].partition(":")
+    return getattr(importlib.import_module(module), function)

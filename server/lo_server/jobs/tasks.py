@@ -1,7 +1,7 @@
 """The tasks a worker can run, by name: Function and Dataset here, the toolkits' in ml/.
 
 Imported only inside workers (runner.task_function), so that the server process stays free
-of pandas, Spark and TensorFlow.
+of pandas, Spark and TensorFlow; each task's module is imported by its first run.
 """
 
 from __future__ import annotations
@@ -11,10 +11,8 @@ import os
 from contextlib import contextmanager
 from pathlib import Path
 
-from lo_server import artifacts, fetch, refs, tables
-from lo_server.jobs import notebook
+from lo_server import artifacts, fetch, refs
 from lo_server.jobs.runner import JobContext
-from lo_server.ml import spark, steps, tabular
 
 
 def run_function(context: JobContext, spec: dict) -> dict:
@@ -36,6 +34,8 @@ def run_function(context: JobContext, spec: dict) -> dict:
 
 def run_ingest(context: JobContext, spec: dict) -> dict:
     """A Dataset job: download (or take an upload), then store CSV as Parquet or keep bytes."""
+    from lo_server import tables
+
     name = spec["name"]
     folder = artifacts.artifact_dir(context.artifacts, name)
     folder.mkdir(parents=True, exist_ok=True)
@@ -97,20 +97,24 @@ def _arrow_threads():
 
 def _describe_output(root: Path, name: str, fmt: str) -> dict:
     if fmt == "parquet":
+        from lo_server import tables
+
         return {"format": fmt, **tables.parquet_info(artifacts.artifact_file(root, name, fmt))}
     return {"format": fmt}
 
 
+# What runs each task, as "module:function": a module is imported by a task's first run, so
+# a worker that only ran Functions never loads pandas, Spark or TensorFlow.
 TASKS = {
-    "function": run_function,
-    "ingest": run_ingest,
-    "notebook": notebook.run_notebook,  # shared-notebook runs (nbclient)
-    "builder": spark.run_builder,
+    "function": "lo_server.jobs.tasks:run_function",
+    "ingest": "lo_server.jobs.tasks:run_ingest",
+    "notebook": "lo_server.jobs.notebook:run_notebook",  # shared-notebook runs (nbclient)
+    "builder": "lo_server.ml.spark:run_builder",
     # the ML services: datasets on Parquet, then scikit-learn / TensorFlow steps
-    "projection": tabular.run_projection,
-    "data_type": tabular.run_data_type,
-    "histogram": tabular.run_histogram,
-    "model": steps.run_model,
-    "method": steps.run_method,
-    "toolkit": steps.run_toolkit,
+    "projection": "lo_server.ml.tabular:run_projection",
+    "data_type": "lo_server.ml.tabular:run_data_type",
+    "histogram": "lo_server.ml.tabular:run_histogram",
+    "model": "lo_server.ml.steps:run_model",
+    "method": "lo_server.ml.steps:run_method",
+    "toolkit": "lo_server.ml.steps:run_toolkit",
 }

@@ -1,6 +1,8 @@
 """The worker-side entry point, called directly (no Dask) on real artifact files."""
 
 import os
+import subprocess
+import sys
 import threading
 
 import pandas as pd
@@ -18,6 +20,21 @@ def test_function_result_output_and_format(tmp_path):
     summary = run(tmp_path, "print('hello')\nresponse = {'a': 1}")
     assert summary == {"ok": True, "metadata": {"format": "pickle"}, "output": "hello\n"}
     assert artifacts.load_object(tmp_path, "fn", "pickle") == {"a": 1}
+
+
+def test_a_function_job_loads_no_table_library_and_every_task_resolves(tmp_path):
+    """Task modules load on first use: a worker that only ran Functions stays without
+    pandas and pyarrow (about 120 MiB), and every registered task still imports."""
+    spec = {"name": "fn", "code": "response = [1]", "codeUrl": None, "params": {}}
+    script = (
+        "import sys\nfrom lo_server.jobs import runner\nfrom lo_server.jobs.tasks import TASKS\n"
+        f"summary = runner.run_job('j', 1, 'function', {spec!r}, {str(tmp_path)!r})\n"
+        "assert summary['ok'], summary\n"
+        "print(sorted(m for m in ('pandas', 'pyarrow', 'pyspark') if m in sys.modules))\n"
+        "print(sorted(t for t in TASKS if not callable(runner.task_function(t))))\n")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         timeout=300, check=True).stdout
+    assert out.splitlines() == ["[]", "[]"]
 
 
 def test_one_namespace_lets_helpers_see_top_level_imports(tmp_path):
