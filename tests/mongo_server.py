@@ -14,6 +14,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from tests.server_process import stop_process
+
 STARTUP_TIMEOUT_S = 20.0
 
 
@@ -73,10 +75,4 @@ def start_mongo_server(workdir: str | Path | None = None) -> tuple[str, subproce
 
 def stop_mongo_server(process: subprocess.Popen) -> None:
     """Terminate the server (it exits cleanly on SIGTERM), killing it if it hangs."""
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    stop_process(process, 5)

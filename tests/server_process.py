@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 import time
 from pathlib import Path
 
@@ -41,6 +42,17 @@ def ended(pid: int, timeout: float) -> bool:
     except psutil.NoSuchProcess:
         return True
     return not alive
+
+
+def stop_process(process: subprocess.Popen, grace: float = 10) -> None:
+    """Terminate a process the test started; kill it if it is still there after `grace` s."""
+    if process.poll() is None:
+        process.terminate()
+    try:
+        process.wait(grace)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(10)
 
 
 def rss_mib(pid: int) -> float:

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import httpx
 
+from tests.server_process import stop_process
+
 START_TIMEOUT = 60.0
 # Builder modeling code with few Spark jobs (the cold start dominates): four numeric
 # columns of the Titanic table, an 80/20 split.
@@ -107,9 +109,4 @@ def spark_cluster(folder: Path, cores: int = 1, memory: str = "1g") -> Iterator[
 
 def stop(cluster: SparkCluster) -> None:
     for process in reversed(cluster.processes):  # spark-class execs java: these are the JVMs
-        process.terminate()
-        try:
-            process.wait(20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(10)
+        stop_process(process, 20)

@@ -31,7 +31,7 @@ from notebooks.data.titanic import generate
 from tests.dask_cluster import DaskCluster, free_port, start_dask_cluster
 from tests.ml_helpers import iris_csv, unique
 from tests.mongo_server import start_mongo_server, stop_mongo_server
-from tests.server_process import client, ended, start_server, wait_terminal
+from tests.server_process import client, ended, start_server, stop_process, wait_terminal
 from tests.spark_cluster import SMALL_MODELING_CODE, SparkCluster, spark_cluster
 
 pytestmark = pytest.mark.slow
@@ -65,12 +65,7 @@ def s3_server(folder: Path):
                 time.sleep(0.1)
         yield {"AWS_ENDPOINT_URL": f"http://127.0.0.1:{port}", **S3_KEYS}
     finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(10)
+        stop_process(process)
 
 
 def s3_client(env: dict):

@@ -17,6 +17,7 @@ import httpx
 import pytest
 
 from lo_jupyter import embedded
+from tests.server_process import stop_process
 
 pytestmark = pytest.mark.slow
 
@@ -98,12 +99,7 @@ def lab(tmp_path, orchestra):
         pytest.fail("the lo-jupyter labextension is not installed in this environment: "
                     "`make install` (pip install -e .) builds and installs it")
     yield url
-    process.terminate()
-    try:
-        process.wait(30)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(10)
+    stop_process(process, 30)
     log.close()
 
 
