@@ -2,10 +2,12 @@
 
 Run: python bench/run_all.py [NAME ...]   (default: every benchmark, in the order below)
 
-latest.json holds the machine (CPU model, cores, RAM, Python, load average at the start),
-the date, which benchmarks ran this time, and each benchmark's own result file; a benchmark
-that did not run (or failed) keeps its previous result, marked with its own time. The last
-thing printed is one table of every targeted figure: ours, the baseline, ratio, target, met.
+Before each benchmark it waits (up to a minute) for the CPU to be 90% idle, so that what
+the previous one left running does not skew the next. latest.json holds the machine (CPU
+model, cores, RAM, Python, load average at the start), the date, which benchmarks ran this
+time, and each benchmark's own result file; a benchmark that did not run (or failed) keeps
+its previous result, marked with its own time. The last thing printed is one table of every
+targeted figure: ours, the baseline, ratio, target, met.
 """
 
 from __future__ import annotations
@@ -22,6 +24,32 @@ from common import RESULTS
 
 BENCHMARKS = ["function_overhead", "throughput", "ingest_paging", "builder_titanic",
               "concurrent_pipelines", "footprint"]
+
+
+def settle(idle: float = 0.9, limit: float = 60.0) -> float:
+    """Wait until the CPU is `idle` idle over one second (what the previous benchmark left,
+    e.g. a JVM shutting down, would skew the next), at most `limit` seconds; the last share."""
+    deadline = time.monotonic() + limit
+    while True:
+        share = _idle_share(1.0)
+        if share >= idle or time.monotonic() >= deadline:
+            return share
+
+
+def _idle_share(seconds: float) -> float:
+    """The share of CPU time spent idle over the next `seconds`, from /proc/stat."""
+    def sample() -> list[int]:
+        with open("/proc/stat") as stat:
+            return [int(x) for x in stat.readline().split()[1:]]
+
+    try:
+        before = sample()
+        time.sleep(seconds)
+        after = sample()
+    except OSError:  # no /proc: nothing to wait for
+        return 1.0
+    delta = [b - a for a, b in zip(before, after, strict=True)]
+    return (delta[3] + delta[4]) / max(sum(delta), 1)  # idle + iowait
 
 
 def machine_info() -> dict:
@@ -88,7 +116,8 @@ def main(names: list[str]) -> int:
           f"{machine['python']}; load average {machine['loadAverage']}")
     failed, ran = [], []
     for name in names or BENCHMARKS:
-        print(f"\n### {name}", flush=True)
+        idle = settle()
+        print(f"\n### {name} (CPU {idle:.0%} idle before it)", flush=True)
         argv = sys.argv
         sys.argv = [str(RESULTS.parent / f"{name}.py")]  # each parses its own defaults
         try:
