@@ -6,12 +6,15 @@ and writes bench/results/<name>.json; `make bench` gathers them into latest.json
 
 from __future__ import annotations
 
+import functools
+import http.server
 import json
 import os
 import platform
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,6 +26,28 @@ RESULTS = ROOT / "bench" / "results"
 sys.path.insert(0, str(ROOT))
 
 from lo_jupyter import embedded  # noqa: E402
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+class _FileServer(http.server.ThreadingHTTPServer):
+    def handle_error(self, request, client_address):
+        """The server's URL probe hangs up after the status line: not an error."""
+
+
+@contextmanager
+def serving(folder: Path):
+    """The folder over http://127.0.0.1:<port>/ (the datasets' URLs): yields that base."""
+    handler = functools.partial(_QuietHandler, directory=str(folder))
+    httpd = _FileServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    finally:
+        httpd.shutdown()
 
 
 @contextmanager

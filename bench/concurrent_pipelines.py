@@ -24,18 +24,15 @@ from __future__ import annotations
 
 import argparse
 import concurrent.futures
-import functools
-import http.server
 import multiprocessing
 import os
 import tempfile
-import threading
 import time
 import uuid
 from pathlib import Path
 
 import httpx
-from common import ROOT, median, report, running_server, wait
+from common import ROOT, median, report, running_server, serving, wait
 
 from notebooks.data import imdb
 
@@ -73,24 +70,6 @@ X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=1, test_s
 print(X.shape)
 response = {"X_train": X_train, "X_test": X_test, "y_train": y_train, "y_test": y_test}
 """
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
-class _FileServer(http.server.ThreadingHTTPServer):
-    def handle_error(self, request, client_address):
-        """The server's URL probe hangs up after the status line: not an error."""
-
-
-def serve(folder: Path) -> tuple[http.server.ThreadingHTTPServer, str]:
-    """The folder over http://127.0.0.1:<port>/ (the datasets' URLs)."""
-    handler = functools.partial(_QuietHandler, directory=str(folder))
-    httpd = _FileServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    return httpd, f"http://127.0.0.1:{httpd.server_address[1]}"
 
 
 def pipeline(server, tag: str, solver: str, uri: str) -> dict:
@@ -189,33 +168,30 @@ def main() -> dict:
         imdb.generate(options.rows, seed=1, noise=0.2).to_csv(folder / "reviews.csv",
                                                                index=False)
         imdb.generate(300, seed=2).to_csv(folder / "warmup.csv", index=False)
-        httpd, base = serve(folder)
         print(f"lo-server with {options.workers} workers on {cores} cores; "
               f"{options.rows} reviews per pipeline", flush=True)
-        try:
-            with running_server(workers=options.workers) as (server, _):
-                warm, _ = run(server, "concurrent", f"{base}/warmup.csv")
-                print(f"  warm-up (uncounted, 300 reviews, concurrent): {warm:.2f} s",
-                      flush=True)
-                for index in range(options.rounds):
-                    order = (["sequential", "concurrent"] if index % 2 == 0
-                             else ["concurrent", "sequential"])
-                    this_round = {}
-                    for mode in order:
-                        seconds, steps = run(server, mode, f"{base}/reviews.csv")
-                        times[mode].append(seconds)
-                        this_round[mode] = {"seconds": round(seconds, 2), "pipelines": steps}
-                    times["bare"].append(bare_speedup())
-                    this_round["bareSpeedup"] = round(times["bare"][-1], 3)
-                    rounds.append(this_round)
-                    alone = median([p["total"] for p in this_round["sequential"]
-                                    ["pipelines"].values()])
-                    print(f"  round {index + 1} ({' then '.join(order)}): sequential "
-                          f"{this_round['sequential']['seconds']:.2f} s, concurrent "
-                          f"{this_round['concurrent']['seconds']:.2f} s; one pipeline alone "
-                          f"{alone:.2f} s; bare processes {times['bare'][-1]:.2f}x", flush=True)
-        finally:
-            httpd.shutdown()
+        with serving(folder) as base, \
+                running_server(workers=options.workers) as (server, _):
+            warm, _ = run(server, "concurrent", f"{base}/warmup.csv")
+            print(f"  warm-up (uncounted, 300 reviews, concurrent): {warm:.2f} s",
+                  flush=True)
+            for index in range(options.rounds):
+                order = (["sequential", "concurrent"] if index % 2 == 0
+                         else ["concurrent", "sequential"])
+                this_round = {}
+                for mode in order:
+                    seconds, steps = run(server, mode, f"{base}/reviews.csv")
+                    times[mode].append(seconds)
+                    this_round[mode] = {"seconds": round(seconds, 2), "pipelines": steps}
+                times["bare"].append(bare_speedup())
+                this_round["bareSpeedup"] = round(times["bare"][-1], 3)
+                rounds.append(this_round)
+                alone = median([p["total"] for p in this_round["sequential"]
+                                ["pipelines"].values()])
+                print(f"  round {index + 1} ({' then '.join(order)}): sequential "
+                      f"{this_round['sequential']['seconds']:.2f} s, concurrent "
+                      f"{this_round['concurrent']['seconds']:.2f} s; one pipeline alone "
+                      f"{alone:.2f} s; bare processes {times['bare'][-1]:.2f}x", flush=True)
     sequential, concurrent_ = median(times["sequential"]), median(times["concurrent"])
     speedup = sequential / concurrent_
     bare = median(times["bare"])

@@ -10,19 +10,16 @@
 
 from __future__ import annotations
 
-import functools
-import http.server
 import json
 import random
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 import pyarrow.csv as pcsv
 import pyarrow.parquet as pq
 from bench_tables import generate
-from common import ROOT, median, percentile, report, running_server, timed, wait
+from common import ROOT, median, percentile, report, running_server, serving, timed, wait
 
 ROWS = 1_000_000
 REPEATS = 3
@@ -30,26 +27,14 @@ PAGES = 200
 FILTER = {"Sex": "female", "Pclass": "1"}
 
 
-def serve(directory: Path) -> str:
-    handler = functools.partial(_Quiet, directory=str(directory))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    return f"http://127.0.0.1:{httpd.server_address[1]}"
-
-
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
 def main() -> dict:
     with tempfile.TemporaryDirectory(prefix="lo-bench-csv-") as tmp:
         csv_path = Path(tmp) / "titanic_1m.csv"
         generate(csv_path, ROWS)
-        url = f"{serve(Path(tmp))}/{csv_path.name}"
         baseline = [timed(lambda: pq.write_table(pcsv.read_csv(csv_path), Path(tmp) / "b.pq"))
                     for _ in range(REPEATS)]
-        with running_server() as (server, api):
+        with serving(Path(tmp)) as base, running_server() as (server, api):
+            url = f"{base}/{csv_path.name}"
             ingest = []
             for i in range(REPEATS):
                 start = time.perf_counter()
