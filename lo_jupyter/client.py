@@ -301,12 +301,9 @@ class Orchestra(Services):
 
         `wait` (Function only) lets the server answer when the job ended, within that many
         seconds: a short job then costs one request instead of two (Job.ended)."""
-        if wait is None:
-            answer = self.request(method, path or f"/{kind}", json=body).json()
-        else:
-            answer = self.request(method, path or f"/{kind}", json=body,
-                                  params={"wait": round(wait, 3)},
-                                  timeout=wait + HTTP_MARGIN).json()
+        waiting = {} if wait is None else {"params": {"wait": round(wait, 3)},
+                                           "timeout": wait + HTTP_MARGIN}
+        answer = self.request(method, path or f"/{kind}", json=body, **waiting).json()
         self._sent[name] = (kind, body)
         uri, ended = answer["result"], answer.get("artifact")
         if ended is not None and ended.get("status") not in TERMINAL:
